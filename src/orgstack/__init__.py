@@ -1,0 +1,1 @@
+"""orgstack: self-hosted AWS Organizations and IAM Identity Center."""
