@@ -1,0 +1,195 @@
+"""CloudTrail-format records of API calls.
+
+The fields are those of a current CloudTrail record (event version 1.11). Request members that
+botocore's model marks sensitive are replaced by `HIDDEN_DUE_TO_SECURITY_REASONS`, as CloudTrail
+does, and so are the members named in `SECRET_MEMBERS` wherever they appear in a reply.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from orgstack.auth.principals import ASSUMED_ROLE, Principal
+
+EVENT_VERSION = "1.11"
+HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"
+
+# Members that hold a credential in any service's reply, redacted even when the model does not
+# mark them sensitive.
+SECRET_MEMBERS = frozenset(
+    {
+        "SecretAccessKey",
+        "SessionToken",
+        "secretAccessKey",
+        "sessionToken",
+        "accessToken",
+        "refreshToken",
+        "idToken",
+        "clientSecret",
+        "Password",
+        "password",
+    }
+)
+
+EVENT_SOURCES = {
+    "organizations": "organizations.amazonaws.com",
+    "sts": "sts.amazonaws.com",
+    "iam": "iam.amazonaws.com",
+    "cloudtrail": "cloudtrail.amazonaws.com",
+    "sso-admin": "sso.amazonaws.com",
+    "sso": "sso.amazonaws.com",
+    "sso-oidc": "sso-oauth.amazonaws.com",
+    "identitystore": "identitystore.amazonaws.com",
+}
+
+
+@dataclass
+class AuditEvent:
+    """A record ready for the writer, with the columns LookupEvents filters on."""
+
+    record: dict[str, Any]
+    resources: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def event_id(self) -> str:
+        return str(self.record["eventID"])
+
+
+def user_identity(principal: Principal | None) -> dict[str, Any]:
+    """Return CloudTrail's `userIdentity` block for the caller, or an anonymous one."""
+    if principal is None:
+        return {"type": "Unknown", "principalId": "", "accountId": "ANONYMOUS_PRINCIPAL"}
+    identity: dict[str, Any] = {
+        "type": principal.type,
+        "principalId": principal.principal_id,
+        "arn": principal.arn,
+        "accountId": principal.account_id,
+    }
+    if principal.access_key_id:
+        identity["accessKeyId"] = principal.access_key_id
+    if principal.username:
+        identity["userName"] = principal.username
+    if principal.type == ASSUMED_ROLE and principal.session is not None:
+        session = principal.session
+        identity["sessionContext"] = {
+            "sessionIssuer": {
+                "type": "Role",
+                "principalId": session.role_id,
+                "arn": session.role_arn,
+                "accountId": principal.account_id,
+                "userName": session.role_name,
+            },
+            "attributes": {
+                "creationDate": session.issued_at,
+                "mfaAuthenticated": "true" if session.mfa_authenticated else "false",
+            },
+        }
+    return identity
+
+
+def redact(shape: Any, value: Any) -> Any:
+    """Return `value` with sensitive members hidden, following `shape` where there is one."""
+    if isinstance(value, dict):
+        members = shape.members if shape is not None and shape.type_name == "structure" else {}
+        redacted: dict[str, Any] = {}
+        for key, item in value.items():
+            member = members.get(key)
+            if key in SECRET_MEMBERS or (member is not None and _is_sensitive(member)):
+                redacted[key] = HIDDEN
+            else:
+                redacted[key] = redact(member, item)
+        return redacted
+    if isinstance(value, list):
+        item_shape = shape.member if shape is not None and shape.type_name == "list" else None
+        return [redact(item_shape, item) for item in value]
+    return value
+
+
+def _is_sensitive(shape: Any) -> bool:
+    return bool(shape.metadata.get("sensitive")) and shape.type_name in ("string", "blob")
+
+
+def camel_keys(value: Any) -> Any:
+    """Lower the first letter of every member name, as CloudTrail's request parameters do."""
+    if isinstance(value, dict):
+        return {_lower_first(key): camel_keys(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [camel_keys(item) for item in value]
+    if isinstance(value, dt.datetime):
+        return format_time(value)
+    return value
+
+
+def _lower_first(name: str) -> str:
+    return name[:1].lower() + name[1:] if name[:1].isupper() else name
+
+
+def format_time(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class CallFacts:
+    """What the pipeline knows about one API call when it records it."""
+
+    service: str
+    operation: str
+    region: str
+    source_ip: str
+    user_agent: str
+    request_id: str
+    read_only: bool
+    caller: Principal | None
+    event_time: dt.datetime
+    recipient_account_id: str | None
+
+
+def api_call_event(
+    facts: CallFacts,
+    request_parameters: Any,
+    response_elements: Any,
+    error_code: str | None = None,
+    error_message: str | None = None,
+    additional_event_data: dict[str, Any] | None = None,
+    resources: list[tuple[str, str]] | None = None,
+) -> AuditEvent:
+    record: dict[str, Any] = {
+        "eventVersion": EVENT_VERSION,
+        "userIdentity": user_identity(facts.caller),
+        "eventTime": format_time(facts.event_time),
+        "eventSource": EVENT_SOURCES.get(facts.service, f"{facts.service}.amazonaws.com"),
+        "eventName": facts.operation,
+        "awsRegion": facts.region,
+        "sourceIPAddress": facts.source_ip,
+        "userAgent": facts.user_agent,
+        "requestParameters": request_parameters,
+        "responseElements": response_elements,
+    }
+    if error_code is not None:
+        record["errorCode"] = error_code
+        record["errorMessage"] = error_message or ""
+    if additional_event_data:
+        record["additionalEventData"] = additional_event_data
+    record.update(
+        {
+            "requestID": facts.request_id,
+            "eventID": str(uuid.uuid4()),
+            "readOnly": facts.read_only,
+            "eventType": "AwsApiCall",
+            "managementEvent": True,
+            "recipientAccountId": facts.recipient_account_id,
+            "eventCategory": "Management",
+        }
+    )
+    if resources:
+        record["resources"] = [
+            {"type": resource_type, "ARN": name} for resource_type, name in resources
+        ]
+    return AuditEvent(record, list(resources or []))
+
+
+def parse_time(text: str) -> dt.datetime:
+    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)

@@ -1,0 +1,140 @@
+"""The `orgstack` command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from orgstack.config import (
+    DEFAULT_HOST,
+    DEFAULT_MAX_ACCOUNTS,
+    DEFAULT_PORT,
+    Settings,
+    default_data_dir,
+    env_flag,
+)
+from orgstack.store.db import sqlite_url
+
+
+def _store_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=default_data_dir(),
+        help="directory for the SQLite file and the master key "
+        "(default: $ORGSTACK_DATA_DIR, else ~/.local/share/orgstack)",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("ORGSTACK_DATABASE_URL"),
+        help="SQLAlchemy URL of the store, e.g. postgresql+psycopg://user@host/db "
+        "(default: $ORGSTACK_DATABASE_URL, else orgstack.db in the data directory)",
+    )
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    data_dir = Path(args.data_dir).expanduser()
+    return Settings(
+        host=getattr(args, "host", DEFAULT_HOST),
+        port=getattr(args, "port", DEFAULT_PORT),
+        data_dir=data_dir,
+        database_url=args.database_url or sqlite_url(data_dir),
+        demo=getattr(args, "demo", False),
+        master_key=os.environ.get("ORGSTACK_MASTER_KEY") or None,
+        root_access_key_id=os.environ.get("ORGSTACK_ROOT_ACCESS_KEY_ID") or None,
+        root_secret_access_key=os.environ.get("ORGSTACK_ROOT_SECRET_ACCESS_KEY") or None,
+        max_accounts=getattr(args, "max_accounts", DEFAULT_MAX_ACCOUNTS),
+        test_clock=getattr(args, "test_clock", False),
+        public_base_url=getattr(args, "public_base_url", None),
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="orgstack", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the server")
+    serve.add_argument(
+        "--host",
+        default=os.environ.get("ORGSTACK_HOST", DEFAULT_HOST),
+        help="address to listen on (default: $ORGSTACK_HOST, else 127.0.0.1)",
+    )
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("ORGSTACK_PORT", DEFAULT_PORT)),
+        help="TCP port (default: $ORGSTACK_PORT, else 4580)",
+    )
+    _store_options(serve)
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        default=env_flag("ORGSTACK_DEMO"),
+        help="load the example organization when the store is empty",
+    )
+    serve.add_argument(
+        "--max-accounts",
+        type=int,
+        default=int(os.environ.get("ORGSTACK_MAX_ACCOUNTS", DEFAULT_MAX_ACCOUNTS)),
+        help="accounts allowed per organization (default: $ORGSTACK_MAX_ACCOUNTS, "
+        f"else AWS's default quota of {DEFAULT_MAX_ACCOUNTS})",
+    )
+    serve.add_argument(
+        "--public-base-url",
+        default=os.environ.get("ORGSTACK_PUBLIC_BASE_URL"),
+        help="URL clients reach the server at, when behind a proxy",
+    )
+    serve.add_argument(
+        "--test-clock",
+        action="store_true",
+        default=env_flag("ORGSTACK_TEST_CLOCK"),
+        help="let tests move the server's clock with POST /_orgstack/clock",
+    )
+    serve.add_argument(
+        "--log-level",
+        default=os.environ.get("ORGSTACK_LOG_LEVEL", "info"),
+        choices=["debug", "info", "warning", "error"],
+        help="log verbosity",
+    )
+
+    credentials = commands.add_parser(
+        "credentials", help="print export lines with an account's root access key"
+    )
+    _store_options(credentials)
+    credentials.add_argument("--account", help="account id (default: the first account)")
+
+    accounts = commands.add_parser("accounts", help="manage accounts outside an organization")
+    account_commands = accounts.add_subparsers(dest="accounts_command", required=True)
+    standalone = account_commands.add_parser(
+        "create-standalone", help="create an account that belongs to no organization"
+    )
+    _store_options(standalone)
+    standalone.add_argument("--email", required=True, help="root email of the new account")
+    standalone.add_argument("--name", required=True, help="name of the new account")
+
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from orgstack.cli import commands
+
+    handlers = {
+        "serve": commands.serve,
+        "credentials": commands.credentials,
+        "accounts": commands.accounts,
+    }
+    try:
+        return handlers[args.command](args)
+    except commands.CommandError as error:
+        print(f"orgstack: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    logging.basicConfig()
+    sys.exit(main())

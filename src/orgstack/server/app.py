@@ -1,0 +1,138 @@
+"""The ASGI application: one port for every AWS service, the health check and the web pages."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import anyio
+import anyio.to_thread
+import orjson
+
+from orgstack.config import MAX_BODY_BYTES
+from orgstack.protocol.errors import RequestEntityTooLarge
+from orgstack.protocol.json11 import error as json_error
+from orgstack.protocol.wire import HttpRequest, HttpResponse
+from orgstack.server.pipeline import Pipeline
+from orgstack.server.routing import UnroutableRequest
+
+log = logging.getLogger("orgstack.server")
+
+HEALTH_PATH = "/_orgstack/health"
+CLOCK_PATH = "/_orgstack/clock"
+# Blocking store calls run on worker threads; the limit bounds open database connections.
+WORKER_THREADS = 16
+
+Scope = dict[str, Any]
+Receive = Any
+Send = Any
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class OrgstackApp:
+    """Routes each HTTP request to the AWS pipeline or to the server's own endpoints."""
+
+    def __init__(self, pipeline: Pipeline, lifespan: Any = None) -> None:
+        self.pipeline = pipeline
+        self._lifespan = lifespan
+        self._limiter = anyio.CapacityLimiter(WORKER_THREADS)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._run_lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+
+        path = scope["path"]
+        if path == HEALTH_PATH:
+            await _send(send, HttpResponse(200, b'{"status":"ok"}'))
+            return
+        if path == CLOCK_PATH and self.pipeline.settings.test_clock:
+            await self._clock(scope, receive, send)
+            return
+
+        try:
+            body = await _read_body(receive)
+        except BodyTooLarge:
+            failure = RequestEntityTooLarge()
+            await _send(send, json_error("organizations", failure, "-", "message"))
+            return
+
+        request = _http_request(scope, body)
+        try:
+            response, _ = await anyio.to_thread.run_sync(
+                self.pipeline.handle, request, limiter=self._limiter
+            )
+        except UnroutableRequest:
+            response = HttpResponse(404, b'{"message":"Not Found"}')
+        await _send(send, response)
+
+    async def _clock(self, scope: Scope, receive: Receive, send: Send) -> None:
+        import datetime as dt
+
+        body = await _read_body(receive)
+        seconds = float(orjson.loads(body or b"{}").get("advance_seconds", 0))
+        self.pipeline.clock.advance(dt.timedelta(seconds=seconds))
+        now = self.pipeline.clock.now().isoformat()
+        await _send(send, HttpResponse(200, orjson.dumps({"now": now})))
+
+    async def _run_lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                if self._lifespan is not None:
+                    await anyio.to_thread.run_sync(self._lifespan.startup)
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self._lifespan is not None:
+                    await anyio.to_thread.run_sync(self._lifespan.shutdown)
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise BodyTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _http_request(scope: Scope, body: bytes) -> HttpRequest:
+    raw_headers = [
+        (name.decode("latin-1").lower(), value.decode("latin-1"))
+        for name, value in scope["headers"]
+    ]
+    headers: dict[str, str] = {}
+    for name, value in raw_headers:
+        headers[name] = f"{headers[name]},{value}" if name in headers else value
+    client = scope.get("client") or ("", 0)
+    return HttpRequest(
+        method=scope["method"],
+        path=scope.get("raw_path", scope["path"].encode()).decode("latin-1"),
+        query_string=scope.get("query_string", b"").decode("latin-1"),
+        headers=headers,
+        raw_headers=raw_headers,
+        body=body,
+        client_ip=client[0] or "",
+    )
+
+
+async def _send(send: Send, response: HttpResponse) -> None:
+    headers = [
+        (b"content-type", response.content_type.encode()),
+        (b"content-length", str(len(response.body)).encode()),
+    ]
+    headers.extend((name.encode(), value.encode()) for name, value in response.headers)
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": response.body})

@@ -1,0 +1,345 @@
+"""One AWS API call from bytes to bytes.
+
+The steps: route, parse, authenticate, validate, run the handler, record the audit event, reply.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from orgstack import ids
+from orgstack.audit.events import CallFacts, api_call_event, camel_keys, redact
+from orgstack.audit.writer import AuditWriter
+from orgstack.auth import sigv4
+from orgstack.auth.credentials import find_key
+from orgstack.auth.errors import SigV4Error, WireProtocol
+from orgstack.auth.principals import Principal
+from orgstack.clock import Clock
+from orgstack.config import Settings
+from orgstack.protocol import json11, query
+from orgstack.protocol.errors import AwsError, InternalFailure, UnknownOperationException
+from orgstack.protocol.models import service_model
+from orgstack.protocol.validate import validate
+from orgstack.protocol.wire import HttpRequest, HttpResponse
+from orgstack.secrets_at_rest import SecretBox
+from orgstack.server.routing import JSON, QUERY, Route, route
+from orgstack.services import registry, validation
+from orgstack.services.registry import SIGV4, OperationSpec, RequestContext
+from orgstack.store.db import Database
+
+log = logging.getLogger("orgstack.server")
+
+# Global services sign with any region but AWS records their events in us-east-1.
+GLOBAL_SERVICES = frozenset({"organizations", "iam"})
+DEFAULT_REGION = "us-east-1"
+
+
+@dataclass
+class CallOutcome:
+    """What the request log line reports about a finished call."""
+
+    service: str
+    operation: str
+    status: int
+    caller_account: str | None
+    request_id: str
+
+
+class AuthenticationFailed(Exception):
+    def __init__(self, error: SigV4Error) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+class Pipeline:
+    """Runs AWS API calls against the store. Thread-safe: each call opens its own transaction."""
+
+    def __init__(
+        self,
+        database: Database,
+        settings: Settings,
+        clock: Clock,
+        box: SecretBox,
+        audit: AuditWriter,
+        services: tuple[str, ...],
+    ) -> None:
+        self.database = database
+        self.settings = settings
+        self.clock = clock
+        self.box = box
+        self.audit = audit
+        self.services = services
+
+    def handle(self, request: HttpRequest) -> tuple[HttpResponse, CallOutcome]:
+        """Answer one request; raises `UnroutableRequest` when it is for no AWS service."""
+        request_id = ids.request_id()
+        started = time.perf_counter()
+
+        try:
+            call_route = route(request, self.services)
+        except AwsError as failure:
+            protocol = JSON if "x-amz-target" in request.headers else QUERY
+            service = "organizations" if protocol == JSON else "sts"
+            response = _render_error(service, protocol, "", failure, request_id)
+            log.info(
+                "rejected unroutable request status=%d request_id=%s error=%s",
+                response.status,
+                request_id,
+                failure.code,
+            )
+            return response, CallOutcome("-", "-", response.status, None, request_id)
+
+        response, caller = self._handle_routed(request, call_route, request_id)
+        outcome = CallOutcome(
+            call_route.service,
+            call_route.operation,
+            response.status,
+            caller.account_id if caller else None,
+            request_id,
+        )
+        log.info(
+            "request service=%s operation=%s status=%d latency_ms=%.2f request_id=%s account=%s",
+            outcome.service,
+            outcome.operation,
+            outcome.status,
+            (time.perf_counter() - started) * 1000,
+            request_id,
+            outcome.caller_account or "-",
+        )
+        return response, outcome
+
+    def _handle_routed(
+        self, request: HttpRequest, call_route: Route, request_id: str
+    ) -> tuple[HttpResponse, Principal | None]:
+        service, operation = call_route.service, call_route.operation
+        operation_model = service_model(service).operation_model(operation)
+        spec = registry.find(service, operation)
+        caller: Principal | None = None
+        region = DEFAULT_REGION
+
+        try:
+            if spec is None:
+                raise UnknownOperationException(f"orgstack does not implement {operation} yet.")
+            params = _parse_params(request, call_route, operation_model)
+            if spec.auth == SIGV4:
+                caller, region = self._authenticate(request)
+            violations = validate(operation_model.input_shape, params)
+            if violations:
+                raise validation.error_for(service, violations)
+            result = self._run(spec, request, params, caller, region, request_id)
+        except AuthenticationFailed as failed:
+            log.info(
+                "authentication failed service=%s operation=%s request_id=%s error=%s",
+                service,
+                operation,
+                request_id,
+                type(failed.error).__name__,
+            )
+            return _render_auth_error(call_route.protocol, failed.error, request_id, service), None
+        except AwsError as failure:
+            log.info(
+                "request failed service=%s operation=%s request_id=%s error=%s",
+                service,
+                operation,
+                request_id,
+                failure.code,
+            )
+            if spec is not None:
+                self._record_failure(spec, failure)
+            return _render_error(
+                service, call_route.protocol, operation, failure, request_id
+            ), caller
+        except Exception:
+            log.exception(
+                "unexpected failure service=%s operation=%s request_id=%s",
+                service,
+                operation,
+                request_id,
+            )
+            return _render_error(
+                service, call_route.protocol, operation, InternalFailure(), request_id
+            ), caller
+
+        return _render_success(
+            call_route.protocol, service, operation_model, result, request_id
+        ), caller
+
+    def _authenticate(self, request: HttpRequest) -> tuple[Principal, str]:
+        parts = sigv4.HttpRequestParts(
+            method=request.method,
+            raw_path=request.path,
+            raw_query=request.query_string,
+            headers=request.raw_headers,
+            body=request.body,
+        )
+        principals: dict[str, Principal] = {}
+
+        def lookup(access_key_id: str) -> sigv4.SigningKey | None:
+            with self.database.transaction(write=False) as connection:
+                stored = find_key(connection, self.box, access_key_id)
+            if stored is None:
+                return None
+            principals[access_key_id] = stored.principal
+            return sigv4.SigningKey(
+                secret_access_key=stored.secret_access_key,
+                principal_id=stored.principal.principal_id,
+                session_token=stored.session_token,
+                expiration=stored.expires_at,
+            )
+
+        try:
+            # Signatures are checked against the wall clock, because clients sign with theirs.
+            verified = sigv4.verify(parts, lookup, dt.datetime.now(dt.UTC))
+        except SigV4Error as error:
+            raise AuthenticationFailed(error) from None
+        return principals[verified.access_key_id], verified.region
+
+    def _run(
+        self,
+        spec: OperationSpec,
+        request: HttpRequest,
+        params: dict[str, Any],
+        caller: Principal | None,
+        region: str,
+        request_id: str,
+    ) -> dict[str, Any]:
+        if spec.service in GLOBAL_SERVICES:
+            region = DEFAULT_REGION
+        user_agent = request.headers.get("user-agent", "")
+        request_parameters = camel_keys(redact(_input_shape(spec), params)) or None
+
+        def facts(context: RequestContext) -> CallFacts:
+            return CallFacts(
+                service=spec.service,
+                operation=spec.name,
+                region=region,
+                source_ip=request.client_ip,
+                user_agent=user_agent,
+                request_id=request_id,
+                read_only=spec.read_only,
+                caller=caller,
+                event_time=self.clock.now(),
+                recipient_account_id=context.audit.recipient_account_id
+                or (caller.account_id if caller else None),
+            )
+
+        with self.database.transaction(write=not spec.read_only) as connection:
+            context = RequestContext(
+                request_id=request_id,
+                service=spec.service,
+                operation=spec.name,
+                caller=caller,
+                db=connection,
+                clock=self.clock,
+                settings=self.settings,
+                box=self.box,
+                region=region,
+                source_ip=request.client_ip,
+                user_agent=user_agent,
+            )
+            try:
+                result = spec.handler(context, params)
+            except AwsError as failure:
+                failed_event = api_call_event(
+                    facts(context),
+                    request_parameters,
+                    None,
+                    failure.code,
+                    failure.message,
+                    resources=context.audit.resources,
+                )
+                failure.__dict__["audit_event"] = failed_event
+                raise
+            response_elements = context.audit.response_elements
+            if response_elements is None:
+                response_elements = camel_keys(redact(_output_shape(spec), result)) or None
+            event = api_call_event(
+                facts(context),
+                request_parameters,
+                response_elements,
+                additional_event_data=context.audit.additional_event_data,
+                resources=context.audit.resources,
+            )
+            if not spec.read_only:
+                self.audit.write(connection, event)
+        if spec.read_only:
+            self.audit.enqueue(event)
+        return result
+
+    def _record_failure(self, spec: OperationSpec, failure: AwsError) -> None:
+        event = failure.__dict__.get("audit_event")
+        if event is None:
+            return
+        if spec.read_only:
+            self.audit.enqueue(event)
+        else:
+            self.audit.write_alone(event)
+
+
+def _input_shape(spec: OperationSpec) -> Any:
+    return service_model(spec.service).operation_model(spec.name).input_shape
+
+
+def _output_shape(spec: OperationSpec) -> Any:
+    return service_model(spec.service).operation_model(spec.name).output_shape
+
+
+def _parse_params(request: HttpRequest, call_route: Route, operation_model: Any) -> dict[str, Any]:
+    if call_route.protocol == JSON:
+        return json11.parse_body(request.body)
+    if call_route.protocol == QUERY:
+        form = call_route.form or {}
+        return dict(query.unflatten(operation_model.input_shape, form))
+    raise UnknownOperationException(f"The {call_route.protocol} protocol is not served.")
+
+
+def _query_namespace(service: str) -> str:
+    model = service_model(service)
+    namespace = model.metadata.get("xmlNamespace")
+    if namespace:
+        return str(namespace)
+    return f"https://{model.endpoint_prefix}.amazonaws.com/doc/{model.api_version}/"
+
+
+def _message_key(service: str, code: str) -> str:
+    try:
+        shape = service_model(service).shape_for(code)
+    except Exception:  # botocore's NoShapeFoundError: the code is not one of the model's shapes
+        return "message"
+    return "Message" if "Message" in shape.members else "message"
+
+
+def _render_success(
+    protocol: str, service: str, operation_model: Any, result: dict[str, Any], request_id: str
+) -> HttpResponse:
+    if protocol == QUERY:
+        return query.success(
+            operation_model.name,
+            _query_namespace(service),
+            operation_model.output_shape,
+            result,
+            request_id,
+        )
+    return json11.success(operation_model.output_shape, result, request_id)
+
+
+def _render_error(
+    service: str, protocol: str, operation: str, failure: AwsError, request_id: str
+) -> HttpResponse:
+    if protocol == QUERY:
+        return query.error(service, failure, request_id, _query_namespace(service))
+    return json11.error(service, failure, request_id, _message_key(service, failure.code))
+
+
+def _render_auth_error(
+    protocol: str, error: SigV4Error, request_id: str, service: str
+) -> HttpResponse:
+    wire = WireProtocol.QUERY if protocol == QUERY else WireProtocol.JSON
+    failure = AwsError(error.message)
+    failure.code = error.code_for(wire)
+    failure.status = error.status_for(wire)
+    return _render_error(service, protocol, "", failure, request_id)

@@ -1,0 +1,79 @@
+"""Assembly of a running orgstack: store, master key, clock, audit writer, pipeline, workers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from orgstack import accounts
+from orgstack.audit.writer import AuditWriter
+from orgstack.clock import Clock
+from orgstack.config import Settings
+from orgstack.secrets_at_rest import SecretBox, load_master_key
+from orgstack.server.pipeline import Pipeline
+from orgstack.services import catalog, registry
+from orgstack.store.db import Database, describe_url
+
+log = logging.getLogger("orgstack.server")
+
+
+@dataclass
+class Runtime:
+    """The parts of a server process, started and stopped together."""
+
+    settings: Settings
+    database: Database
+    box: SecretBox
+    clock: Clock
+    audit: AuditWriter
+    pipeline: Pipeline
+    on_start: list[Callable[[Runtime], None]] = field(default_factory=list)
+    on_stop: list[Callable[[Runtime], None]] = field(default_factory=list)
+
+    def startup(self) -> None:
+        self.database.upgrade()
+        self.bootstrap()
+        self.audit.start()
+        for hook in self.on_start:
+            hook(self)
+
+    def shutdown(self) -> None:
+        for hook in reversed(self.on_stop):
+            hook(self)
+        self.audit.stop()
+        self.database.dispose()
+        log.info("stopped store=%s", describe_url(self.database.url))
+
+    def bootstrap(self) -> None:
+        """Create the first account and its root key when the store is empty."""
+        with self.database.transaction() as connection:
+            if accounts.account_count(connection) > 0:
+                return
+            created = accounts.create_standalone_account(
+                connection,
+                self.box,
+                self.clock.now(),
+                accounts.DEFAULT_MANAGEMENT_NAME,
+                accounts.DEFAULT_MANAGEMENT_EMAIL,
+                self.settings.root_access_key_id,
+                self.settings.root_secret_access_key,
+            )
+        log.info("new store: created the first account account_id=%s", created.account_id)
+
+
+def open_store(settings: Settings) -> tuple[Database, SecretBox]:
+    """Open the database and master key that `settings` name (the data directory is created)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    database = Database(settings.database_url)
+    box = SecretBox(load_master_key(settings.data_dir, settings.master_key))
+    return database, box
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    registry.load_all()
+    database, box = open_store(settings)
+    clock = Clock()
+    audit = AuditWriter(database)
+    pipeline = Pipeline(database, settings, clock, box, audit, catalog.SERVED)
+    return Runtime(settings, database, box, clock, audit, pipeline)

@@ -1,0 +1,68 @@
+"""`orgstack serve`: run the ASGI app on uvicorn until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import uvicorn
+
+from orgstack.accounts import first_account_id
+from orgstack.auth.credentials import root_keys
+from orgstack.config import Settings
+from orgstack.server.app import OrgstackApp
+from orgstack.server.runtime import Runtime, build_runtime
+from orgstack.store.db import describe_url
+
+log = logging.getLogger("orgstack.server")
+
+
+def banner(runtime: Runtime) -> str:
+    """Return the text printed at start: the endpoint and how to point clients at it."""
+    settings = runtime.settings
+    lines = [f"orgstack is serving AWS APIs at {settings.base_url}", ""]
+    with runtime.database.transaction(write=False) as connection:
+        account_id = first_account_id(connection)
+        keys = root_keys(connection, runtime.box, account_id) if account_id else []
+    lines.append(f"export AWS_ENDPOINT_URL={settings.base_url}")
+    lines.append("export AWS_DEFAULT_REGION=us-east-1")
+    if settings.demo and keys:
+        # The demo prints the management account's root key so that a first user can paste it;
+        # the key goes to standard output only, never to the log.
+        key_id, secret = keys[0]
+        lines.append(f"export AWS_ACCESS_KEY_ID={key_id}")
+        lines.append(f"export AWS_SECRET_ACCESS_KEY={secret}")
+        lines.append(f"# management account: {account_id}")
+    else:
+        lines.append(
+            f'eval "$(orgstack credentials --data-dir {settings.data_dir})"  '
+            "# the management account's root key"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def run(settings: Settings) -> int:
+    runtime = build_runtime(settings)
+    app = OrgstackApp(runtime.pipeline, lifespan=runtime)
+    runtime.on_start.append(_announce)
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        # The sso portal's `x-amz-sso_bearer_token` header has underscores; uvicorn's h11 keeps it.
+        http="h11",
+        timeout_graceful_shutdown=10,
+    )
+    server = uvicorn.Server(config)
+    log.info("starting address=%s store=%s", settings.base_url, describe_url(settings.database_url))
+    server.run()
+    return 0 if server.started else 1
+
+
+def _announce(runtime: Runtime) -> None:
+    log.info("ready address=%s", runtime.settings.base_url)
+    sys.stdout.write(banner(runtime))
+    sys.stdout.flush()

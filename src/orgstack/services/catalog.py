@@ -1,0 +1,19 @@
+"""The service packages orgstack serves; importing one registers its operations."""
+
+from __future__ import annotations
+
+import importlib
+
+SERVICE_MODULES = (
+    "orgstack.services.organizations.operations",
+    "orgstack.services.sts.operations",
+    "orgstack.services.cloudtrail.operations",
+)
+
+# botocore client names of the services reachable on the server's port.
+SERVED = ("organizations", "sts", "cloudtrail")
+
+
+def import_services() -> None:
+    for module in SERVICE_MODULES:
+        importlib.import_module(module)

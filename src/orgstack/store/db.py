@@ -1,0 +1,110 @@
+"""Database engine set-up, migrations at start, and transactions.
+
+SQLite runs in WAL mode with `synchronous=FULL`, so a committed transaction survives a killed
+process or a power cut; write transactions begin with `BEGIN IMMEDIATE` so two writers queue for the
+lock instead of failing when one upgrades a read lock. PostgreSQL needs no special settings.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.pool import QueuePool
+
+log = logging.getLogger("orgstack.store")
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def sqlite_url(data_dir: Path) -> str:
+    return f"sqlite:///{data_dir / 'orgstack.db'}"
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def describe_url(url: str) -> str:
+    """Return the database URL with any password replaced, fit for logs."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+class Database:
+    """One database engine and the transactions orgstack runs on it."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.is_sqlite = is_sqlite(url)
+        self.engine = _create_engine(url)
+        # SQLite allows one writer at a time; queueing writers in the process avoids busy retries.
+        self._write_lock = threading.Lock() if self.is_sqlite else None
+
+    @contextmanager
+    def transaction(self, write: bool = True) -> Iterator[Connection]:
+        """Yield a connection in a transaction that commits on success and rolls back on error."""
+        if self._write_lock is not None and write:
+            with self._write_lock, self._begin(write) as connection:
+                yield connection
+            return
+        with self._begin(write) as connection:
+            yield connection
+
+    @contextmanager
+    def _begin(self, write: bool) -> Iterator[Connection]:
+        with self.engine.connect() as connection:
+            connection = connection.execution_options(orgstack_write=write)
+            with connection.begin():
+                yield connection
+
+    def upgrade(self) -> None:
+        """Apply every Alembic migration not yet applied, keeping existing data."""
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+        log.info("store schema is up to date store=%s", describe_url(self.url))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _create_engine(url: str) -> Engine:
+    if not is_sqlite(url):
+        return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+    engine = create_engine(
+        url,
+        poolclass=QueuePool,
+        pool_size=8,
+        max_overflow=8,
+        connect_args={"check_same_thread": False, "timeout": 30},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's `begin` event, not pysqlite, decide how a transaction starts.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin_sqlite(connection: Connection) -> None:
+        write = connection.get_execution_options().get("orgstack_write", True)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
