@@ -10,8 +10,8 @@ Public API:
 `validate_content(policy_type, content) -> list[ContentError]`
     Checks one policy document before CreatePolicy or UpdatePolicy stores it: the size
     limit, JSON syntax, the type's grammar and the placement of inheritance operators.
-    Returns [] for a valid document. Each `ContentError.reason` tells the API layer what
-    to raise: `reason.error_code` is "MalformedPolicyDocumentException" or
+    Returns [] for a valid document. Each `ContentError.reason` decides the exception
+    the API layer raises: `reason.error_code` is "MalformedPolicyDocumentException" or
     "ConstraintViolationException", and `reason.constraint_reason` is
     "POLICY_CONTENT_LIMIT_EXCEEDED" for the second.
 
@@ -28,7 +28,7 @@ Public API:
     Merges the `PolicyLevel`s of one account (root first, then each OU from the top,
     then the account), each holding its `AttachedPolicy` documents in attachment order.
     `EffectivePolicy.content()` is the DescribeEffectivePolicy `PolicyContent`, without
-    operators. `EffectivePolicy.validation_errors` holds the
+    operators. `EffectivePolicy.validation_errors` contains the
     ListEffectivePolicyValidationErrors entries; `to_wire()` gives each one with the
     ErrorCode, ErrorMessage, PathToError and ContributingPolicies members. Returns None
     when no policy is attached at any level.

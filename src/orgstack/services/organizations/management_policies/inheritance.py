@@ -156,10 +156,6 @@ class LevelMerge:
             self._reject_operator(policy_id, element, operator, path)
             return
 
-        if operator == ops.REMOVE and not element.has_value:
-            # Nothing is inherited, so there is nothing to remove.
-            return
-
         if operator == ops.ASSIGN:
             # The first policy attached at a level wins an @@assign conflict at that level.
             if id(element) in self.assigned_here:

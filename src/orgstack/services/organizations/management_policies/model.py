@@ -33,7 +33,7 @@ class PolicyType(enum.StrEnum):
 AUTHORIZATION_POLICY_TYPES = frozenset(
     {PolicyType.SERVICE_CONTROL_POLICY, PolicyType.RESOURCE_CONTROL_POLICY}
 )
-"""Types that the IAM policy engine validates; this package only knows their size limit."""
+"""Types that the IAM policy engine validates; this package checks only their size limit."""
 
 MANAGEMENT_POLICY_TYPES = frozenset(PolicyType) - AUTHORIZATION_POLICY_TYPES
 """Types that use the inheritance operators and have an effective policy."""
@@ -80,7 +80,7 @@ def content_size_limit(policy_type: str) -> int:
 
 
 class ContentErrorReason(enum.Enum):
-    """How the API layer reports a rejected policy document."""
+    """The kind of rejection, which decides the exception the API layer raises."""
 
     MALFORMED_POLICY_DOCUMENT = "MALFORMED_POLICY_DOCUMENT"
     POLICY_CONTENT_LIMIT_EXCEEDED = "POLICY_CONTENT_LIMIT_EXCEEDED"
@@ -131,7 +131,7 @@ class EffectivePolicyValidationError:
     """One entry of `ListEffectivePolicyValidationErrors`.
 
     `path_to_error` is a JSON Pointer into the effective policy. `contributing_policies`
-    holds the IDs of the attached policies involved, in the order they were applied.
+    contains the IDs of the attached policies involved, in the order they were applied.
     """
 
     error_code: EffectivePolicyErrorCode

@@ -2,7 +2,7 @@
 
 A policy document is a tree of JSON objects. Each object in the tree is one of:
 
-- a `Setting`, which holds exactly one value-setting operator (`{"@@assign": ...}`),
+- a `Setting`, which contains exactly one value-setting operator (`{"@@assign": ...}`),
 - a `Section`, whose keys are fixed names defined by AWS,
 - a `Collection`, whose keys are names the author chooses (tag keys, plan names),
 - an `Open` subtree, whose keys AWS documents only by example.

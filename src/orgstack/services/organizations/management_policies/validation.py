@@ -115,12 +115,10 @@ class _Walk:
     errors: list[ContentError] = field(default_factory=list)
 
     def fail(self, path: Path, problem: str) -> None:
-        where = json_pointer(path) or "the document root"
-        self.errors.append(
-            ContentError(
-                _MALFORMED, json_pointer(path), f"Invalid {self.grammar.name}: `{where}` {problem}."
-            )
-        )
+        pointer = json_pointer(path)
+        where = f"`{pointer}`" if pointer else "the document root"
+        message = f"Invalid {self.grammar.name}: {where} {problem}."
+        self.errors.append(ContentError(_MALFORMED, pointer, message))
 
 
 def validate_document(grammar: Grammar, document: JsonObject) -> list[ContentError]:
@@ -139,10 +137,13 @@ def _check_root(walk: _Walk, document: JsonObject) -> None:
         walk.fail((), f"must start with the `{top_key}` key")
         return
 
-    for key in document:
+    elements: JsonObject = {}
+    for key, value in document.items():
         if ops.is_operator(key):
             walk.fail((key,), "is an operator; operators belong inside policy elements")
-    _check_element(walk, walk.grammar.root, document, ())
+        else:
+            elements[key] = value
+    _check_element(walk, walk.grammar.root, elements, ())
 
 
 def _check_element(walk: _Walk, node: Node, value: JsonValue, path: Path) -> None:
