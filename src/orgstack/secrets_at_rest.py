@@ -6,6 +6,8 @@ when unset, from `master.key` in the data directory, created with mode 0600 on f
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from pathlib import Path
 
@@ -22,6 +24,7 @@ class SecretBox:
     """Encrypts and decrypts short secrets with the master key."""
 
     def __init__(self, key: bytes) -> None:
+        self._key = key
         try:
             self._fernet = Fernet(key)
         except (ValueError, TypeError) as error:
@@ -31,6 +34,13 @@ class SecretBox:
 
     def encrypt(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode()).decode()
+
+    def derive_key(self, purpose: str) -> bytes:
+        """Return a key for `purpose` (such as signing pagination tokens) derived from the master key.
+
+        Every replica that shares the master key derives the same key.
+        """
+        return hmac.new(self._key, purpose.encode(), hashlib.sha256).digest()
 
     def decrypt(self, token: str) -> str:
         try:

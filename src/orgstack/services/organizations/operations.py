@@ -2,4 +2,8 @@
 
 from __future__ import annotations
 
-from orgstack.services.organizations import input_errors  # noqa: F401  (registers the error form)
+# Each module registers the operations of one concept when imported.
+from orgstack.services.organizations import (  # noqa: F401
+    input_errors,
+    organization,
+)

@@ -1,0 +1,107 @@
+"""Who may call which Organizations operation.
+
+AWS lets the management account call every operation. A delegated administrator (of any service)
+may call the read-only operations. A member account may call a few operations about itself
+(DescribeOrganization, LeaveOrganization, its handshakes, its effective policies); everything else
+is `AccessDeniedException`. An account outside any organization gets
+`AWSOrganizationsNotInUseException`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select
+
+from orgstack.services.organizations.errors import (
+    AccessDeniedException,
+    AWSOrganizationsNotInUseException,
+)
+from orgstack.services.registry import RequestContext
+from orgstack.store.schema import accounts, delegated_administrators, organizations, roots
+
+ACCESS_DENIED_MESSAGE = "You don't have permissions to access this resource."
+
+
+@dataclass(frozen=True)
+class OrganizationView:
+    """The caller's organization and the caller's place in it."""
+
+    id: str
+    arn: str
+    feature_set: str
+    management_account_id: str
+    root_id: str
+    caller_account_id: str
+
+    @property
+    def caller_is_management(self) -> bool:
+        return self.caller_account_id == self.management_account_id
+
+    @property
+    def all_features(self) -> bool:
+        return self.feature_set == "ALL"
+
+
+def organization_of_account(connection: Connection, account_id: str) -> OrganizationView | None:
+    """Return the organization the account belongs to, or None when it belongs to none."""
+    row = connection.execute(
+        select(
+            organizations.c.id,
+            organizations.c.arn,
+            organizations.c.feature_set,
+            organizations.c.management_account_id,
+            roots.c.id.label("root_id"),
+        )
+        .select_from(accounts)
+        .join(organizations, organizations.c.id == accounts.c.organization_id)
+        .join(roots, roots.c.organization_id == organizations.c.id)
+        .where(accounts.c.id == account_id)
+    ).first()
+    if row is None:
+        return None
+    return OrganizationView(
+        id=row.id,
+        arn=row.arn,
+        feature_set=row.feature_set,
+        management_account_id=row.management_account_id,
+        root_id=row.root_id,
+        caller_account_id=account_id,
+    )
+
+
+def member_view(context: RequestContext) -> OrganizationView:
+    """Return the caller's organization; any member may proceed."""
+    caller = context.require_caller()
+    view = organization_of_account(context.db, caller.account_id)
+    if view is None:
+        raise AWSOrganizationsNotInUseException()
+    return view
+
+
+def management_view(context: RequestContext) -> OrganizationView:
+    """Return the caller's organization when the caller is its management account."""
+    view = member_view(context)
+    if not view.caller_is_management:
+        raise AccessDeniedException(ACCESS_DENIED_MESSAGE)
+    return view
+
+
+def is_delegated_administrator(connection: Connection, account_id: str) -> bool:
+    found = connection.execute(
+        select(delegated_administrators.c.account_id)
+        .where(delegated_administrators.c.account_id == account_id)
+        .limit(1)
+    ).first()
+    return found is not None
+
+
+def reader_view(context: RequestContext) -> OrganizationView:
+    """Return the caller's organization when the caller may use read-only operations.
+
+    That is the management account or a delegated administrator of any service.
+    """
+    view = member_view(context)
+    if view.caller_is_management or is_delegated_administrator(context.db, view.caller_account_id):
+        return view
+    raise AccessDeniedException(ACCESS_DENIED_MESSAGE)

@@ -1,0 +1,120 @@
+"""AWS managed policies and policy attachments shared by the tree and policy operations."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Connection, func, insert, select
+
+from orgstack import ids
+from orgstack.store.schema import policies, policy_attachments, root_policy_types
+
+SERVICE_CONTROL_POLICY = "SERVICE_CONTROL_POLICY"
+RESOURCE_CONTROL_POLICY = "RESOURCE_CONTROL_POLICY"
+ENABLED = "ENABLED"
+
+FULL_AWS_ACCESS_ID = "p-FullAWSAccess"
+RCP_FULL_AWS_ACCESS_ID = "p-RCPFullAWSAccess"
+
+FULL_AWS_ACCESS_CONTENT = (
+    '{\n  "Version": "2012-10-17",\n  "Statement": [\n    {\n      "Effect": "Allow",\n'
+    '      "Action": "*",\n      "Resource": "*"\n    }\n  ]\n}'
+)
+RCP_FULL_AWS_ACCESS_CONTENT = (
+    '{\n  "Version": "2012-10-17",\n  "Statement": [\n    {\n      "Effect": "Allow",\n'
+    '      "Principal": "*",\n      "Action": "*",\n      "Resource": "*"\n    }\n  ]\n}'
+)
+
+# The AWS managed policy that is attached to every root, OU and account while its type is enabled.
+DEFAULT_POLICY_FOR_TYPE = {
+    SERVICE_CONTROL_POLICY: FULL_AWS_ACCESS_ID,
+    RESOURCE_CONTROL_POLICY: RCP_FULL_AWS_ACCESS_ID,
+}
+
+_MANAGED = (
+    (
+        FULL_AWS_ACCESS_ID,
+        "FullAWSAccess",
+        "Allows access to every operation",
+        SERVICE_CONTROL_POLICY,
+        FULL_AWS_ACCESS_CONTENT,
+    ),
+    (
+        RCP_FULL_AWS_ACCESS_ID,
+        "RCPFullAWSAccess",
+        "Allows access to every operation",
+        RESOURCE_CONTROL_POLICY,
+        RCP_FULL_AWS_ACCESS_CONTENT,
+    ),
+)
+
+
+def ensure_managed_policies(connection: Connection, now: dt.datetime) -> None:
+    """Store the AWS managed policies once; every organization shares them."""
+    for policy_id, name, description, policy_type, content in _MANAGED:
+        exists = connection.execute(select(policies.c.id).where(policies.c.id == policy_id)).first()
+        if exists is not None:
+            continue
+        connection.execute(
+            insert(policies).values(
+                id=policy_id,
+                organization_id=None,
+                name=name,
+                description=description,
+                type=policy_type,
+                content=content,
+                aws_managed=True,
+                arn=ids.aws_managed_policy_arn(policy_type, policy_id),
+                created_at=now,
+                updated_at=now,
+            )
+        )
+
+
+def enabled_policy_types(connection: Connection, root_id: str) -> list[str]:
+    rows = connection.execute(
+        select(root_policy_types.c.policy_type)
+        .where(root_policy_types.c.root_id == root_id)
+        .where(root_policy_types.c.status == ENABLED)
+    ).all()
+    return [row.policy_type for row in rows]
+
+
+def _next_sequence(connection: Connection) -> int:
+    current = connection.execute(select(func.max(policy_attachments.c.sequence))).scalar()
+    return int(current or 0) + 1
+
+
+def attach(
+    connection: Connection,
+    policy_id: str,
+    target_id: str,
+    target_type: str,
+    organization_id: str,
+    now: dt.datetime,
+) -> None:
+    connection.execute(
+        insert(policy_attachments).values(
+            policy_id=policy_id,
+            target_id=target_id,
+            target_type=target_type,
+            organization_id=organization_id,
+            sequence=_next_sequence(connection),
+            attached_at=now,
+        )
+    )
+
+
+def attach_defaults(
+    connection: Connection,
+    root_id: str,
+    target_id: str,
+    target_type: str,
+    organization_id: str,
+    now: dt.datetime,
+) -> None:
+    """Attach the default managed policy of every enabled type to a new OU or account."""
+    for policy_type in enabled_policy_types(connection, root_id):
+        default = DEFAULT_POLICY_FOR_TYPE.get(policy_type)
+        if default is not None:
+            attach(connection, default, target_id, target_type, organization_id, now)
