@@ -62,7 +62,7 @@ class Server:
     _database: Database | None = field(default=None, repr=False)
 
     def client(self, service: str, account: Account | None = None, **credentials: str) -> Any:
-        """Return a boto3 client for `service` signed with `account`'s root key (or `credentials`)."""
+        """Return a boto3 client for `service`, signed with `account`'s root key by default."""
         account = account or self.management
         return boto3.session.Session().client(
             service,
@@ -98,7 +98,7 @@ class Server:
         request = urllib.request.Request(
             f"{self.endpoint}/_orgstack/clock", data=body, method="POST"
         )
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback only)
+        with urllib.request.urlopen(request, timeout=10) as response:
             response.read()
 
     def log_text(self) -> str:
@@ -197,7 +197,7 @@ def _wait_healthy(endpoint: str, process: subprocess.Popen[bytes], log_path: Pat
                 f"orgstack exited with {process.returncode}:\n{log_path.read_text()}"
             )
         try:
-            with urllib.request.urlopen(f"{endpoint}/_orgstack/health", timeout=1) as response:  # noqa: S310
+            with urllib.request.urlopen(f"{endpoint}/_orgstack/health", timeout=1) as response:
                 if response.status == 200:
                     return
         except OSError:

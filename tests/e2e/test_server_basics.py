@@ -12,7 +12,7 @@ from tests.harness import Server
 
 
 def test_health_answers_ok(server: Server) -> None:
-    with urllib.request.urlopen(f"{server.endpoint}/_orgstack/health", timeout=5) as response:  # noqa: S310
+    with urllib.request.urlopen(f"{server.endpoint}/_orgstack/health", timeout=5) as response:
         assert response.status == 200
         assert response.read() == b'{"status":"ok"}'
 
@@ -46,7 +46,7 @@ def _post(
         server.endpoint + "/", data=body, headers=headers, method="POST"
     )
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, response.read(), dict(response.headers)
     except urllib.error.HTTPError as error:
         return error.code, error.read(), dict(error.headers)
