@@ -257,7 +257,7 @@ def _check_setting_value(walk: _Walk, setting: Setting, value: JsonValue, path: 
             walk.fail(path, f"must be {setting.kind.value}")
         else:
             _check_item(walk, setting, value, path)
-    elif not isinstance(value, str | int | float | bool) or value is None:
+    elif not isinstance(value, str | int | float | bool):
         walk.fail(path, f"must be {setting.kind.value}")
 
 
