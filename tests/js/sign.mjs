@@ -2,10 +2,10 @@
 //
 // Reads a JSON request description on standard input and prints the signed headers and query
 // parameters as JSON, so that a Python test can send the same request to orgstack's verifier.
-// Input fields: method, hostname, port, path (already percent-encoded, as sent), query (an object
-// of decoded names to a string or a list of strings), headers, body (a string), region, service,
-// accessKeyId, secretAccessKey, sessionToken (optional), signingDate (ISO 8601) and, to presign
-// instead of signing a header, expiresIn (seconds).
+// The input has the request: method, hostname, port, path (percent-encoded, as sent), query,
+// headers and body (a string). The query maps decoded names to a string or a list of strings.
+// It also has the signing inputs: region, service, accessKeyId, secretAccessKey, sessionToken
+// (optional) and signingDate (ISO 8601). With expiresIn (seconds), the request is presigned.
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
 

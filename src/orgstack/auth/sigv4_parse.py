@@ -108,22 +108,23 @@ def _parse_header_form(
         key, equals, value = part.partition("=")
         if not equals:
             raise AuthorizationPairMalformedError(part, header)
-        parameters[key] = value
+        parameters.setdefault(key, value)
 
     missing = tuple(name for name in _HEADER_REQUIRED if not parameters.get(name))
-    date_value = _first_header(headers, "x-amz-date")
+    amz_date = _first_header(headers, "x-amz-date")
     http_date = _first_header(headers, "date")
-    if missing or (date_value is None and http_date is None):
-        date_missing = date_value is None and http_date is None
+    date_missing = amz_date is None and http_date is None
+    if missing or date_missing:
         raise AuthorizationParametersMissingError(missing, date_missing, header)
 
     if algorithm != ALGORITHM:
         raise UnsupportedAlgorithmError(algorithm)
 
     credential = _parse_credential(parameters["Credential"])
-    request_time = (
-        _parse_amz_date(date_value) if date_value is not None else _parse_http_date(http_date)
-    )
+    if amz_date is not None:
+        request_time = _parse_amz_date(amz_date)
+    else:
+        request_time = _parse_http_date(http_date or "")
     return SignatureClaim(
         access_key_id=credential.access_key_id,
         scope_date=credential.date,
@@ -211,10 +212,8 @@ def _parse_amz_date(value: str) -> datetime:
     return parsed.replace(tzinfo=UTC)
 
 
-def _parse_http_date(value: str | None) -> datetime:
+def _parse_http_date(value: str) -> datetime:
     # Clients that send a `Date` header instead of `X-Amz-Date` use the RFC 7231 form.
-    if value is None:
-        raise DateMalformedError("")
     try:
         parsed = parsedate_to_datetime(value)
     except (TypeError, ValueError):
