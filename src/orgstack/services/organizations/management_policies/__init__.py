@@ -26,14 +26,16 @@ Public API:
 
 `compute_effective_policy(policy_type, levels) -> EffectivePolicy | None`
     Merges the `PolicyLevel`s of one account (root first, then each OU from the top,
-    then the account), each holding its `AttachedPolicy` documents in attachment order.
+    then the account). Each level lists its `AttachedPolicy` documents in attachment
+    order.
     `EffectivePolicy.content()` is the DescribeEffectivePolicy `PolicyContent`, without
     operators. `EffectivePolicy.validation_errors` contains the
     ListEffectivePolicyValidationErrors entries; `to_wire()` gives each one with the
     ErrorCode, ErrorMessage, PathToError and ContributingPolicies members. Returns None
     when no policy is attached at any level.
 
-Both checks raise `ValueError` for a name that is not a botocore `PolicyType`.
+`validate_content`, `content_size_limit` and `compute_effective_policy` raise
+`ValueError` for a name that is not a botocore `PolicyType`.
 Specification: AWS Organizations User Guide, "Policy syntax and inheritance for
 management policy types" and the syntax page of each policy type.
 """

@@ -130,8 +130,9 @@ class EffectivePolicyErrorCode(enum.StrEnum):
 class EffectivePolicyValidationError:
     """One entry of `ListEffectivePolicyValidationErrors`.
 
-    `path_to_error` is a JSON Pointer into the effective policy. `contributing_policies`
-    contains the IDs of the attached policies involved, in the order they were applied.
+    `path_to_error` is a JSON Pointer into the effective policy, our choice because AWS
+    does not document the path format. `contributing_policies` contains the IDs of the
+    attached policies involved, in the order they were applied.
     """
 
     error_code: EffectivePolicyErrorCode

@@ -32,9 +32,9 @@ _COPY_ACTION = Section(
     fields={"target_backup_vault_arn": _STRING, "lifecycle": _LIFECYCLE},
 )
 
-# NOTE: AWS Backup adds rule settings over time (continuous backup, index and scan
-# actions). Rules accept keys this grammar does not name and check them only as JSON
-# objects with correctly used operators.
+# AWS Backup plan rules take more settings than the syntax page describes, so rules
+# accept keys this grammar does not name. Those are checked only as JSON objects with
+# correctly used operators.
 _RULE = Section(
     fields={
         "schedule_expression": _STRING,

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from ..schema import Grammar, Open, Section, Setting, ValueKind
 
-# NOTE: each EC2 attribute below has its own documented schema. Only the attribute names
-# are checked; the content of each attribute is accepted as any JSON object whose
+# Each EC2 attribute below has its own documented schema, but only the attribute names
+# are checked. The content of each attribute is accepted as any JSON object whose
 # inheritance operators are used correctly.
 _EC2_ATTRIBUTES = Section(
     fields={
