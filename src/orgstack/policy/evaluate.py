@@ -1,0 +1,342 @@
+"""The authorization pipeline, in two steps.
+
+1. `sort_statements` looks at every statement of every layer (SCP levels, RCP levels, identity,
+   boundary, session, resource policy) and sorts the ones that match into deny and allow
+   buckets, collecting missing context keys and errors.
+2. `decide` turns the buckets into a decision, following the IAM User Guide pages "Policy
+   evaluation logic", "Policy evaluation for requests within a single account" and
+   "Cross-account policy evaluation logic".
+
+Nothing here does I/O or logs, so the result can be audited and explained as data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from orgstack.policy.compile import CompiledStatement
+from orgstack.policy.conditions import Context
+from orgstack.policy.model import Effect
+from orgstack.policy.principals import (
+    Caller,
+    CallerType,
+    PrincipalMatch,
+    excluded_by_not_principal,
+    match_principal,
+    read_caller,
+)
+from orgstack.policy.request import Layers, PolicyLevel, PolicyRef, Request, normalize_context
+from orgstack.policy.result import (
+    LAYER_ORDER,
+    Decision,
+    EvaluationResult,
+    Layer,
+    MissingAllow,
+    StatementRef,
+)
+from orgstack.policy.rules import RCP_SERVICES
+
+# Layers whose statements are attached to a resource and name principals.
+_PRINCIPAL_LAYERS = (Layer.RESOURCE, Layer.RCP)
+LevelKey = tuple[Layer, int | None]
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the decision needs to know about the request besides the statements."""
+
+    caller: Caller
+    same_account: bool
+    scp_labels: tuple[str, ...] | None
+    rcp_labels: tuple[str, ...] | None
+    has_boundary: bool
+    has_session: bool
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A matching Allow statement; `principal_match` matters only for resource policies."""
+
+    ref: StatementRef
+    principal_match: PrincipalMatch
+
+
+@dataclass
+class Buckets:
+    """Matching statements sorted by effect, plus what evaluation noticed on the way."""
+
+    denies: list[StatementRef] = field(default_factory=list)
+    allows: dict[LevelKey, list[Grant]] = field(default_factory=dict)
+    matched: list[StatementRef] = field(default_factory=list)
+    missing_keys: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _account_of(arn: str) -> str | None:
+    parts = arn.split(":", 5)
+    if len(parts) == 6 and parts[0] == "arn" and parts[4]:
+        return parts[4]
+    return None
+
+
+def gather_facts(request: Request, layers: Layers, context: Context, service: str) -> Facts:
+    """Work out the caller, whether the request crosses accounts, and which SCP/RCP levels apply."""
+    caller = read_caller(request.principal_arn, request.principal_account, context)
+    principal_account = caller.account
+    resource_account = (
+        request.resource_account or _account_of(request.resource) or principal_account
+    )
+    same_account = principal_account is None or principal_account == resource_account
+    service_linked = layers.principal_is_service_linked_role or caller.is_service_linked_role
+
+    scp_labels = None
+    if (
+        layers.scp_levels is not None
+        and not layers.principal_account_is_management
+        and not service_linked
+    ):
+        scp_labels = tuple(level.label for level in layers.scp_levels)
+    # RCPs cover only the services that support them, never resources of the management
+    # account, and never requests made by service-linked roles.
+    rcp_labels = None
+    if (
+        layers.rcp_levels is not None
+        and not layers.resource_account_is_management
+        and not service_linked
+        and (service in RCP_SERVICES or service == "*")
+    ):
+        rcp_labels = tuple(level.label for level in layers.rcp_levels)
+    return Facts(
+        caller=caller,
+        same_account=same_account,
+        scp_labels=scp_labels,
+        rcp_labels=rcp_labels,
+        has_boundary=layers.boundary is not None,
+        has_session=bool(layers.session),
+    )
+
+
+def sort_statements(request: Request, layers: Layers) -> tuple[Facts, Buckets, Context]:
+    """Step 1: evaluate every statement of every applicable layer into buckets."""
+    context = normalize_context(request.context)
+    action = request.action.lower()
+    service = action.split(":", 1)[0]
+    facts = gather_facts(request, layers, context, service)
+    sorter = _Sorter(action, service, request.resource, context, facts, Buckets())
+
+    if facts.rcp_labels is not None and layers.rcp_levels is not None:
+        sorter.levels(Layer.RCP, layers.rcp_levels)
+    if facts.scp_labels is not None and layers.scp_levels is not None:
+        sorter.levels(Layer.SCP, layers.scp_levels)
+    if layers.resource is not None:
+        sorter.policy(Layer.RESOURCE, layers.resource, None, None)
+    for ref in layers.identity:
+        sorter.policy(Layer.IDENTITY, ref, None, None)
+    if layers.boundary is not None:
+        sorter.policy(Layer.BOUNDARY, layers.boundary, None, None)
+    for ref in layers.session:
+        sorter.policy(Layer.SESSION, ref, None, None)
+    return facts, sorter.buckets, context
+
+
+@dataclass
+class _Sorter:
+    action: str
+    service: str
+    resource: str
+    context: Context
+    facts: Facts
+    buckets: Buckets
+
+    def levels(self, layer: Layer, levels: Sequence[PolicyLevel]) -> None:
+        for position, level in enumerate(levels):
+            # Every level gets a bucket, so a level without a matching Allow is visible.
+            self.buckets.allows.setdefault((layer, position), [])
+            for ref in level.policies:
+                self.policy(layer, ref, position, level.label)
+
+    def policy(self, layer: Layer, ref: PolicyRef, position: int | None, label: str | None) -> None:
+        for statement in ref.compiled.candidates(self.service):
+            self.statement(layer, ref, statement, position, label)
+
+    def statement(
+        self,
+        layer: Layer,
+        ref: PolicyRef,
+        statement: CompiledStatement,
+        position: int | None,
+        label: str | None,
+    ) -> None:
+        if not statement.matches_action(self.action):
+            return
+        if not statement.matches_resource(self.resource, self.context):
+            return
+        strength = self._principal_strength(layer, statement)
+        if strength is PrincipalMatch.NONE:
+            return
+        if not self._conditions_hold(ref, statement):
+            return
+
+        statement_ref = StatementRef(
+            layer=layer,
+            policy_kind=ref.compiled.kind,
+            policy_name=ref.name,
+            level=label,
+            index=statement.index,
+            sid=statement.sid,
+            effect=statement.effect,
+        )
+        self.buckets.matched.append(statement_ref)
+        if statement.effect is Effect.DENY:
+            self.buckets.denies.append(statement_ref)
+        else:
+            grant = Grant(statement_ref, strength)
+            self.buckets.allows.setdefault((layer, position), []).append(grant)
+
+    def _principal_strength(self, layer: Layer, statement: CompiledStatement) -> PrincipalMatch:
+        if layer not in _PRINCIPAL_LAYERS:
+            return PrincipalMatch.EXACT
+        block = statement.principal
+        if block is None:
+            # RCPs may omit Principal (it can only be "*"). In a resource policy a statement
+            # without one is invalid: it may still deny, but it grants nothing.
+            if layer is Layer.RCP or statement.effect is Effect.DENY:
+                return PrincipalMatch.EXACT
+            return PrincipalMatch.NONE
+        caller = self.facts.caller
+        if statement.not_principal:
+            if excluded_by_not_principal(block, caller, self.facts.has_boundary):
+                return PrincipalMatch.NONE
+            return PrincipalMatch.EXACT
+        return match_principal(block, caller)
+
+    def _conditions_hold(self, ref: PolicyRef, statement: CompiledStatement) -> bool:
+        holds = True
+        for condition in statement.conditions:
+            if condition.error is not None:
+                # Fail closed: an unreadable clause lets a Deny apply and stops an Allow.
+                self.buckets.errors.append(
+                    f"{ref.name} statement {statement.index}: {condition.error}"
+                )
+                holds = holds and statement.effect is Effect.DENY
+                continue
+            if not condition.evaluate(self.context, self.buckets.missing_keys):
+                holds = False
+        return holds
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What `decide` returns: the decision and its evidence."""
+
+    decision: Decision
+    denied_by: Layer | None
+    deciding: tuple[StatementRef, ...]
+    missing_allows: tuple[MissingAllow, ...]
+
+
+def _grants(buckets: Buckets, layer: Layer) -> list[Grant]:
+    return buckets.allows.get((layer, None), [])
+
+
+def _missing_levels(facts: Facts, buckets: Buckets) -> list[MissingAllow]:
+    missing: list[MissingAllow] = []
+    for layer, labels in ((Layer.RCP, facts.rcp_labels), (Layer.SCP, facts.scp_labels)):
+        for position, label in enumerate(labels or ()):
+            if not buckets.allows.get((layer, position)):
+                missing.append(MissingAllow(layer, label))
+    return missing
+
+
+def _level_grants(buckets: Buckets) -> list[StatementRef]:
+    return [
+        grant.ref
+        for (layer, position), grants in buckets.allows.items()
+        if position is not None
+        for grant in grants
+    ]
+
+
+def decide(facts: Facts, buckets: Buckets) -> Outcome:
+    """Step 2: decide from the buckets.
+
+    An explicit deny anywhere wins. Then every RCP and SCP level must allow. Then the request
+    needs a grant: within one account either a resource policy naming the caller, or an
+    identity-based allow (plus a resource policy naming the caller's role) within the
+    boundary and session policy; across accounts both the principal's side and the resource
+    policy.
+    """
+    if buckets.denies:
+        denied_by = min((ref.layer for ref in buckets.denies), key=LAYER_ORDER.index)
+        return Outcome(Decision.EXPLICIT_DENY, denied_by, tuple(buckets.denies), ())
+
+    missing_levels = _missing_levels(facts, buckets)
+    if missing_levels:
+        return Outcome(Decision.IMPLICIT_DENY, missing_levels[0].layer, (), tuple(missing_levels))
+
+    resource_grants = _grants(buckets, Layer.RESOURCE)
+    identity_grants = _grants(buckets, Layer.IDENTITY)
+    boundary_grants = _grants(buckets, Layer.BOUNDARY)
+    session_grants = _grants(buckets, Layer.SESSION)
+    guardrails = _level_grants(buckets)
+
+    def strongest(minimum: PrincipalMatch) -> list[Grant]:
+        return [g for g in resource_grants if g.principal_match >= minimum]
+
+    if facts.same_account and strongest(PrincipalMatch.EXACT):
+        # A same-account resource policy naming the caller itself grants on its own.
+        deciding = [g.ref for g in strongest(PrincipalMatch.EXACT)] + guardrails
+        return Outcome(Decision.ALLOW, None, tuple(deciding), ())
+
+    root_caller = facts.caller.caller_type is CallerType.ROOT
+    identity = [g.ref for g in identity_grants]
+    if facts.same_account:
+        identity += [g.ref for g in strongest(PrincipalMatch.PARENT)]
+    checks = (
+        (Layer.IDENTITY, bool(identity) or root_caller),
+        (Layer.BOUNDARY, not facts.has_boundary or bool(boundary_grants)),
+        (Layer.SESSION, not facts.has_session or bool(session_grants)),
+        (Layer.RESOURCE, facts.same_account or bool(strongest(PrincipalMatch.ACCOUNT))),
+    )
+    for layer, passed in checks:
+        if not passed:
+            return Outcome(Decision.IMPLICIT_DENY, layer, (), (MissingAllow(layer, None),))
+
+    deciding = identity + [g.ref for g in boundary_grants + session_grants]
+    if not facts.same_account:
+        deciding += [g.ref for g in strongest(PrincipalMatch.ACCOUNT)]
+    return Outcome(Decision.ALLOW, None, tuple(deciding + guardrails), ())
+
+
+def evaluate(request: Request, layers: Layers) -> EvaluationResult:
+    """Authorize one request against its policy layers."""
+    facts, buckets, _ = sort_statements(request, layers)
+    outcome = decide(facts, buckets)
+    return EvaluationResult(
+        request=request,
+        decision=outcome.decision,
+        denied_by=outcome.denied_by,
+        deciding=outcome.deciding,
+        blocking=tuple(buckets.denies),
+        missing_allows=outcome.missing_allows,
+        matched=tuple(buckets.matched),
+        missing_context_keys=tuple(dict.fromkeys(buckets.missing_keys)),
+        errors=tuple(dict.fromkeys(buckets.errors)),
+        cross_account=not facts.same_account,
+        scp_levels=facts.scp_labels,
+        rcp_levels=facts.rcp_labels,
+        present_layers=_present_layers(layers),
+    )
+
+
+def _present_layers(layers: Layers) -> frozenset[Layer]:
+    present = {
+        Layer.SCP: layers.scp_levels is not None,
+        Layer.RCP: layers.rcp_levels is not None,
+        Layer.IDENTITY: bool(layers.identity),
+        Layer.BOUNDARY: layers.boundary is not None,
+        Layer.SESSION: bool(layers.session),
+        Layer.RESOURCE: layers.resource is not None,
+    }
+    return frozenset(layer for layer, found in present.items() if found)

@@ -1,0 +1,108 @@
+"""AWS's access-denied message and a readable multi-line explanation of a decision."""
+
+from __future__ import annotations
+
+from orgstack.policy.result import Decision, EvaluationResult, Layer, StatementRef
+
+# The policy type names AWS uses in its access-denied messages (IAM User Guide,
+# "Troubleshoot access denied error messages").
+POLICY_TYPE_NAMES = {
+    Layer.SCP: "service control policy",
+    Layer.RCP: "resource control policy",
+    Layer.IDENTITY: "identity-based policy",
+    Layer.BOUNDARY: "permissions boundary",
+    Layer.SESSION: "session policy",
+    Layer.RESOURCE: "resource-based policy",
+}
+
+_LAYER_TITLES = {
+    Layer.RCP: "Resource control policies (resource account)",
+    Layer.SCP: "Service control policies (principal account)",
+    Layer.RESOURCE: "Resource-based policy",
+    Layer.IDENTITY: "Identity-based policies",
+    Layer.BOUNDARY: "Permissions boundary",
+    Layer.SESSION: "Session policy",
+}
+
+
+def denial_message(result: EvaluationResult) -> str | None:
+    """Return AWS's access-denied message for a denied result, or None for an allow.
+
+    For example `User: arn:aws:iam::111122223333:user/alice is not authorized to perform:
+    s3:GetObject on resource: arn:aws:s3:::bucket/key because no identity-based policy allows
+    the s3:GetObject action`. The `on resource:` part is left out for resource `*`.
+    """
+    if result.decision is Decision.ALLOW or result.denied_by is None:
+        return None
+    request = result.request
+    message = f"User: {request.principal_arn} is not authorized to perform: {request.action}"
+    if request.resource != "*":
+        message += f" on resource: {request.resource}"
+    type_name = POLICY_TYPE_NAMES[result.denied_by]
+    if result.decision is Decision.EXPLICIT_DENY:
+        return f"{message} with an explicit deny in a {type_name}"
+    return f"{message} because no {type_name} allows the {request.action} action"
+
+
+def explain(result: EvaluationResult) -> str:
+    """Describe the decision layer by layer: matching statements, tree levels, gaps, errors."""
+    request = result.request
+    scope = "cross-account" if result.cross_account else "same account"
+    lines = [
+        f"Decision: {result.decision}"
+        + (f" (decided by {POLICY_TYPE_NAMES[result.denied_by]})" if result.denied_by else ""),
+        f"Request: {request.action} on {request.resource} by {request.principal_arn} ({scope})",
+    ]
+    message = denial_message(result)
+    if message:
+        lines.append(f"Message: {message}")
+
+    for layer in (Layer.SCP, Layer.RCP):
+        labels = result.scp_levels if layer is Layer.SCP else result.rcp_levels
+        lines.extend(_tree_lines(result, layer, labels))
+    for layer in (Layer.RESOURCE, Layer.IDENTITY, Layer.BOUNDARY, Layer.SESSION):
+        lines.extend(_flat_lines(result, layer))
+
+    if result.deciding:
+        lines.append("Deciding statements:")
+        lines.extend(f"  {ref.describe()}" for ref in result.deciding)
+    if result.missing_context_keys:
+        lines.append("Missing context keys: " + ", ".join(result.missing_context_keys))
+    for error in result.errors:
+        lines.append(f"Error (failed closed): {error}")
+    return "\n".join(lines)
+
+
+def _refs(result: EvaluationResult, layer: Layer, level: str | None) -> list[StatementRef]:
+    return [ref for ref in result.matched if ref.layer is layer and ref.level == level]
+
+
+def _tree_lines(
+    result: EvaluationResult, layer: Layer, labels: tuple[str, ...] | None
+) -> list[str]:
+    title = _LAYER_TITLES[layer]
+    if labels is None:
+        return [f"{title}: not applied"]
+    lines = [f"{title}: " + " -> ".join(labels)]
+    missing = {m.level for m in result.missing_allows if m.layer is layer}
+    for label in labels:
+        refs = _refs(result, layer, label)
+        status = "no matching Allow" if label in missing else "passes"
+        if any(ref.effect == "Deny" for ref in refs):
+            status = "explicit Deny"
+        lines.append(f"  {label}: {status}")
+        lines.extend(f"    {ref.describe()}" for ref in refs)
+    return lines
+
+
+def _flat_lines(result: EvaluationResult, layer: Layer) -> list[str]:
+    refs = [ref for ref in result.matched if ref.layer is layer]
+    title = _LAYER_TITLES[layer]
+    if not refs:
+        missing = any(m.layer is layer for m in result.missing_allows)
+        if missing:
+            return [f"{title}: no matching Allow"]
+        if layer not in result.present_layers:
+            return [f"{title}: none"]
+        return [f"{title}: no matching statement"]
+    return [f"{title}:"] + [f"  {ref.describe()}" for ref in refs]
