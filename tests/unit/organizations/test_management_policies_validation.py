@@ -866,3 +866,18 @@ def test_unknown_policy_type_rejected() -> None:
         validate_content("TAGGING_POLICY", "{}")
     with pytest.raises(ValueError, match="Unknown policy type `TAGGING_POLICY`"):
         content_size_limit("TAGGING_POLICY")
+
+
+def test_error_path_escapes_slash_and_tilde() -> None:
+    document = {"tags": {"cost/center~1": {"tag_key": {"@@assign": "Other"}}}}
+
+    errors = validate_content("TAG_POLICY", json.dumps(document))
+
+    assert [error.path for error in errors] == ["/tags/cost~1center~01/tag_key/@@assign"]
+
+
+def test_management_types_exclude_authorization_types() -> None:
+    assert {str(policy_type) for policy_type in MANAGEMENT_POLICY_TYPES} == set(SIZE_LIMITS) - {
+        "SERVICE_CONTROL_POLICY",
+        "RESOURCE_CONTROL_POLICY",
+    }
