@@ -60,7 +60,7 @@ class EffectivePolicy:
 
 
 class _Absent:
-    """Marks an element that has nothing to show in the effective policy."""
+    """Marker for an element that has nothing to show in the effective policy."""
 
 
 _ABSENT = _Absent()

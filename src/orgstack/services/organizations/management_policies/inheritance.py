@@ -68,7 +68,7 @@ class _PendingLimit:
 
 @dataclass
 class LevelMerge:
-    """Applies the policies attached at one level of the organization tree."""
+    """The merge of the policies attached at one level of the organization tree."""
 
     errors: list[EffectivePolicyValidationError]
     assigned_here: dict[int, str] = field(default_factory=dict)
