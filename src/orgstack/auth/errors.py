@@ -57,14 +57,14 @@ class MissingAuthenticationTokenError(SigV4Error):
 
     json_code = "MissingAuthenticationTokenException"
     query_code = "MissingAuthenticationToken"
-    # NOTE: 403 is the status STS and the AWS common-errors pages give. No JSON-protocol answer
+    # NOTE: 403 is the status STS and the AWS common-errors pages give. No JSON-protocol response
     # with its status was found, so the JSON side uses 403 as well.
     json_status = 403
     query_status = 403
 
     def __init__(self) -> None:
         # STS and DynamoDB (a JSON service) both send this text. API Gateway and Lambda send
-        # "Missing Authentication Token" instead, but they are not the protocols orgstack speaks.
+        # "Missing Authentication Token" instead, but orgstack serves no service of their kind.
         super().__init__("Request is missing Authentication Token")
 
 
