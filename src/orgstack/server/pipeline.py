@@ -270,6 +270,28 @@ class Pipeline:
             self.audit.enqueue(event)
         return result
 
+    def call_as(
+        self, caller: Principal, service: str, operation: str, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Run an operation in-process as `caller`, with validation and an audit event.
+
+        Used by the server itself (the example organization), so that it goes through the same
+        rules as a client's call. Raises the operation's AwsError on failure.
+        """
+        spec = registry.find(service, operation)
+        if spec is None:
+            raise UnknownOperationException(f"orgstack does not implement {operation} yet.")
+        operation_model = service_model(service).operation_model(operation)
+        violations = validate(operation_model.input_shape, params)
+        if violations:
+            raise validation.error_for(service, violations)
+        internal = HttpRequest("POST", "/", "", {"user-agent": "orgstack"}, [], b"", "127.0.0.1")
+        try:
+            return self._run(spec, internal, params, caller, DEFAULT_REGION, ids.request_id())
+        except AwsError as failure:
+            self._record_failure(spec, failure)
+            raise
+
     def _record_failure(self, spec: OperationSpec, failure: AwsError) -> None:
         event = failure.__dict__.get("audit_event")
         if event is None:

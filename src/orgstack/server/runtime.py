@@ -30,12 +30,20 @@ class Runtime:
     pipeline: Pipeline
     on_start: list[Callable[[Runtime], None]] = field(default_factory=list)
     on_stop: list[Callable[[Runtime], None]] = field(default_factory=list)
+    # Run last, once the server can answer: the start-up banner.
+    on_ready: list[Callable[[Runtime], None]] = field(default_factory=list)
 
     def startup(self) -> None:
         self.database.upgrade()
         self.bootstrap()
         self.audit.start()
         for hook in self.on_start:
+            hook(self)
+        if self.settings.demo:
+            from orgstack import demo
+
+            demo.load_if_empty(self.pipeline)
+        for hook in self.on_ready:
             hook(self)
 
     def shutdown(self) -> None:

@@ -44,7 +44,7 @@ def banner(runtime: Runtime) -> str:
 def run(settings: Settings) -> int:
     runtime = build_runtime(settings)
     app = OrgstackApp(runtime.pipeline, lifespan=runtime)
-    runtime.on_start.append(_announce)
+    runtime.on_ready.append(_announce)
     config = uvicorn.Config(
         app,
         host=settings.host,
