@@ -105,15 +105,13 @@ class DemoLoader:
 
     def load(self) -> DemoOrganization:
         demo = DemoOrganization()
-        demo.organization_id = self.call("CreateOrganization", FeatureSet="ALL")["Organization"][
-            "Id"
-        ]
+        organization = self.call("CreateOrganization", FeatureSet="ALL")["Organization"]
+        demo.organization_id = organization["Id"]
         demo.root_id = self.call("ListRoots")["Roots"][0]["Id"]
 
         for unit_name, members in LAYOUT.items():
-            unit = self.call("CreateOrganizationalUnit", ParentId=demo.root_id, Name=unit_name)[
-                "OrganizationalUnit"
-            ]
+            created = self.call("CreateOrganizationalUnit", ParentId=demo.root_id, Name=unit_name)
+            unit = created["OrganizationalUnit"]
             demo.units[unit_name] = unit["Id"]
             for account_name, email in members:
                 account_id = self.create_account(account_name, email)
