@@ -36,6 +36,7 @@ from orgstack.auth.sigv4_canonical import (
     header_values,
     payload_hash,
     string_to_sign,
+    utf8_bytes,
 )
 from orgstack.auth.sigv4_parse import SignatureClaim, parse_signature
 
@@ -49,7 +50,8 @@ class HttpRequestParts:
     """A request as it came over the wire.
 
     `raw_path` and `raw_query` are still percent-encoded, and `headers` contains (lowercase name,
-    value) pairs in the order received, repeated names included.
+    value) pairs in the order received, repeated names included. Decode the raw bytes with
+    `bytes.decode("utf-8", "surrogateescape")` so that every byte the client signed is kept.
     """
 
     method: str
@@ -164,7 +166,7 @@ def _resolve_signing_key(
         return signing_key
 
     if sent_token is None or not hmac.compare_digest(
-        sent_token.encode("utf-8"), expected_token.encode("utf-8")
+        utf8_bytes(sent_token), utf8_bytes(expected_token)
     ):
         raise SecurityTokenInvalidError(claim.access_key_id)
 
@@ -190,5 +192,5 @@ def _check_signature(
     )
     expected = compute_signature(key, string_to_sign(claim.amz_date, claim.scope, request_text))
 
-    if not hmac.compare_digest(expected.encode("ascii"), claim.signature.encode("utf-8")):
+    if not hmac.compare_digest(utf8_bytes(expected), utf8_bytes(claim.signature)):
         raise SignatureDoesNotMatchError()

@@ -22,6 +22,15 @@ _QUERY_SAFE = "-_.~"
 _PATH_SAFE = "/~"
 
 
+def utf8_bytes(text: str) -> bytes:
+    """Encode text as UTF-8, turning surrogate escapes back into the raw bytes they stand for.
+
+    The HTTP layer decodes the request with `errors="surrogateescape"`, so bytes that are not
+    UTF-8 survive the round trip and a request containing them fails to verify instead of crashing.
+    """
+    return text.encode("utf-8", "surrogateescape")
+
+
 def split_query(raw_query: str) -> list[tuple[str, str]]:
     """Split a raw query string into (key, value) pairs, still percent-encoded.
 
@@ -41,7 +50,7 @@ def _reencode(component: str) -> str:
     # A raw `+` is a space, as in form encoding: AWS accepts a space sent as `+` and signed as
     # %20, which is what botocore's own `AWSRequest(params=...)` sends. SDKs send a plus sign as
     # %2B. Decoding to bytes keeps the round trip exact even for escapes that are not UTF-8.
-    return quote(unquote_to_bytes(component.replace("+", " ")), safe=_QUERY_SAFE)
+    return quote(unquote_to_bytes(utf8_bytes(component.replace("+", " "))), safe=_QUERY_SAFE)
 
 
 def canonical_query(pairs: Iterable[tuple[str, str]]) -> str:
@@ -81,7 +90,7 @@ def canonical_uri(raw_path: str, service: str) -> str:
         return raw_path or "/"
 
     normalized = remove_dot_segments(raw_path) or "/"
-    return quote(normalized, safe=_PATH_SAFE)
+    return quote(utf8_bytes(normalized), safe=_PATH_SAFE)
 
 
 def header_values(headers: Sequence[tuple[str, str]], name: str) -> list[str]:
@@ -135,17 +144,17 @@ def canonical_request(
 
 def string_to_sign(amz_date: str, scope: str, request_text: str) -> str:
     """Build the string to sign from the request date, credential scope and canonical request."""
-    digest = hashlib.sha256(request_text.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(utf8_bytes(request_text)).hexdigest()
     return "\n".join([ALGORITHM, amz_date, scope, digest])
 
 
 def _hmac_sha256(key: bytes, message: str) -> bytes:
-    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).digest()
+    return hmac.new(key, utf8_bytes(message), hashlib.sha256).digest()
 
 
 def derive_signing_key(secret_access_key: str, date: str, region: str, service: str) -> bytes:
     """Derive the signing key from the secret through the date, region, service and terminator."""
-    date_key = _hmac_sha256(f"AWS4{secret_access_key}".encode(), date)
+    date_key = _hmac_sha256(utf8_bytes(f"AWS4{secret_access_key}"), date)
     region_key = _hmac_sha256(date_key, region)
     service_key = _hmac_sha256(region_key, service)
     return _hmac_sha256(service_key, SCOPE_TERMINATOR)
@@ -153,4 +162,4 @@ def derive_signing_key(secret_access_key: str, date: str, region: str, service: 
 
 def compute_signature(signing_key: bytes, text_to_sign: str) -> str:
     """Return the hex HMAC-SHA256 signature of the string to sign."""
-    return hmac.new(signing_key, text_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.new(signing_key, utf8_bytes(text_to_sign), hashlib.sha256).hexdigest()

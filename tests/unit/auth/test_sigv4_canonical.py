@@ -6,10 +6,14 @@ Guide's "Create a signed AWS API request" (access key AKIDEXAMPLE, 2015-08-30T12
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import UTC, datetime
 
 import pytest
+from sigv4_signing import header, with_header
 
+from orgstack.auth.errors import SignatureDoesNotMatchError
 from orgstack.auth.sigv4 import HttpRequestParts, SigningKey, verify
 from orgstack.auth.sigv4_canonical import (
     canonical_header_value,
@@ -179,3 +183,60 @@ def test_payload_hash_prefers_declared_header() -> None:
     assert payload_hash([], b"{}") == (
         "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
     )
+
+
+def hand_signed_raw_byte_request() -> HttpRequestParts:
+    """Build a request with bytes that are not UTF-8, signed by hashing the spec's text by hand."""
+    canonical = (
+        b"GET\n"
+        b"/raw%FF\n"
+        b"q=%FF\n"
+        b"host:127.0.0.1:4566\n"
+        b"x-amz-date:20240101T120000Z\n"
+        b"x-amz-meta-raw:a\xffb\n"
+        b"\n"
+        b"host;x-amz-date;x-amz-meta-raw\n" + hashlib.sha256(b"").hexdigest().encode()
+    )
+    scope = "20240101/us-east-1/organizations/aws4_request"
+    text_to_sign = (
+        f"AWS4-HMAC-SHA256\n20240101T120000Z\n{scope}\n{hashlib.sha256(canonical).hexdigest()}"
+    )
+    key = b"AWS4" + EXAMPLE_SECRET.encode()
+    for part in ("20240101", "us-east-1", "organizations", "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    signature = hmac.new(key, text_to_sign.encode(), hashlib.sha256).hexdigest()
+
+    def wire(raw: bytes) -> str:
+        return raw.decode("utf-8", "surrogateescape")
+
+    headers = [
+        ("host", "127.0.0.1:4566"),
+        ("x-amz-date", "20240101T120000Z"),
+        ("x-amz-meta-raw", wire(b"a\xffb")),
+        (
+            "authorization",
+            f"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/{scope}, "
+            f"SignedHeaders=host;x-amz-date;x-amz-meta-raw, Signature={signature}",
+        ),
+    ]
+    return HttpRequestParts("GET", wire(b"/raw\xff"), "q=%FF", headers, b"")
+
+
+def test_bytes_that_are_not_utf8_verify() -> None:
+    request = hand_signed_raw_byte_request()
+    key_store = {"AKIDEXAMPLE": SigningKey(EXAMPLE_SECRET, principal_id="AIDAEXAMPLE")}
+
+    verified = verify(request, key_store.get, datetime(2024, 1, 1, 12, tzinfo=UTC))
+
+    assert verified.signed_headers == ("host", "x-amz-date", "x-amz-meta-raw")
+
+
+def test_raw_byte_in_signature_fails_cleanly() -> None:
+    request = hand_signed_raw_byte_request()
+    damaged = with_header(
+        request, "authorization", header(request, "authorization")[:-1] + "\udcff"
+    )
+    key_store = {"AKIDEXAMPLE": SigningKey(EXAMPLE_SECRET, principal_id="AIDAEXAMPLE")}
+
+    with pytest.raises(SignatureDoesNotMatchError):
+        verify(damaged, key_store.get, datetime(2024, 1, 1, 12, tzinfo=UTC))
