@@ -50,8 +50,10 @@ class HttpRequestParts:
     """A request as it came over the wire.
 
     `raw_path` and `raw_query` are still percent-encoded, and `headers` contains (lowercase name,
-    value) pairs in the order received, repeated names included. Decode the raw bytes with
-    `bytes.decode("utf-8", "surrogateescape")` so that every byte the client signed is kept.
+    value) pairs in the order received, repeated names included. Decode header bytes as Latin-1:
+    Python's http.client and Node's http send header strings as Latin-1, and the SDK signers hash
+    the same strings as UTF-8. Lone surrogates (from `errors="surrogateescape"`) are hashed as the
+    raw bytes they stand for.
     """
 
     method: str

@@ -145,6 +145,15 @@ def test_header_with_inner_spaces_verifies() -> None:
     assert "x-amz-meta-note" in verified.signed_headers
 
 
+def test_latin1_header_value_verifies() -> None:
+    # http.client sends "café" as the Latin-1 byte E9, and the server decodes it back to "café".
+    headers = (*JSON_HEADERS, ("X-Amz-Meta-Name", "café"))
+    request = sign(build_request("POST", "/", body=b"{}", headers=headers))
+
+    assert header(request, "x-amz-meta-name").encode("latin-1") == b"caf\xe9"
+    assert verify_at_signing_time(request).access_key_id == LONG_TERM_KEY_ID
+
+
 def test_repeated_header_values_are_joined_in_order() -> None:
     headers = (*JSON_HEADERS, ("X-Amz-Meta-Tag", "first"), ("X-Amz-Meta-Tag", " second  value "))
     request = sign(build_request("POST", "/", body=b"{}", headers=headers))
