@@ -20,13 +20,13 @@ from orgstack.auth.errors import SigV4Error, WireProtocol
 from orgstack.auth.principals import Principal
 from orgstack.clock import Clock
 from orgstack.config import Settings
-from orgstack.protocol import json11, query
+from orgstack.protocol import json11, query, restjson
 from orgstack.protocol.errors import AwsError, InternalFailure, UnknownOperationException
 from orgstack.protocol.models import service_model
 from orgstack.protocol.validate import validate
 from orgstack.protocol.wire import HttpRequest, HttpResponse
 from orgstack.secrets_at_rest import SecretBox
-from orgstack.server.routing import JSON, QUERY, Route, route
+from orgstack.server.routing import JSON, QUERY, REST_JSON, Route, route
 from orgstack.services import registry, validation
 from orgstack.services.registry import SIGV4, OperationSpec, RequestContext
 from orgstack.store.db import Database
@@ -316,6 +316,8 @@ def _parse_params(request: HttpRequest, call_route: Route, operation_model: Any)
     if call_route.protocol == QUERY:
         form = call_route.form or {}
         return dict(query.unflatten(operation_model.input_shape, form))
+    if call_route.protocol == REST_JSON and call_route.rest is not None:
+        return restjson.parse(request, call_route.rest)
     raise UnknownOperationException(f"The {call_route.protocol} protocol is not served.")
 
 
@@ -338,6 +340,8 @@ def _message_key(service: str, code: str) -> str:
 def _render_success(
     protocol: str, service: str, operation_model: Any, result: dict[str, Any], request_id: str
 ) -> HttpResponse:
+    if protocol == REST_JSON:
+        return restjson.success(service, operation_model.name, result, request_id)
     if protocol == QUERY:
         return query.success(
             operation_model.name,
@@ -354,6 +358,8 @@ def _render_error(
 ) -> HttpResponse:
     if protocol == QUERY:
         return query.error(service, failure, request_id, _query_namespace(service))
+    if protocol == REST_JSON:
+        return restjson.error(service, failure, request_id)
     return json11.error(service, failure, request_id, _message_key(service, failure.code))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+from orgstack.protocol import restjson
 from orgstack.protocol.errors import InvalidAction, UnknownOperationException
 from orgstack.protocol.models import service_model, service_spec
 from orgstack.protocol.query import parse_form
@@ -32,6 +33,7 @@ class Route:
     operation: str
     protocol: str
     form: dict[str, str] | None = None
+    rest: restjson.RestRoute | None = None
 
 
 @cache
@@ -52,6 +54,10 @@ def route(request: HttpRequest, services: tuple[str, ...]) -> Route:
     content_type = request.headers.get("content-type", "")
     if request.method == "POST" and content_type.startswith("application/x-www-form-urlencoded"):
         return _query_route(request, services)
+
+    rest_route = restjson.match(request, services)
+    if rest_route is not None:
+        return Route(rest_route.service, rest_route.operation, REST_JSON, rest=rest_route)
 
     raise UnroutableRequest(request.path)
 
