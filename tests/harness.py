@@ -222,3 +222,26 @@ def _management_account(database_url: str, master_key: str, key_id: str, secret:
     finally:
         database.dispose()
     return Account(row.id, row.email, row.name, key_id, secret)
+
+
+def create_member_account(server: Server, org_client: Any, name: str | None = None) -> str:
+    """Create a member account with CreateAccount and return its id once the request SUCCEEDED.
+
+    `org_client` is an Organizations client of the management account. The new account has no
+    access keys, as in AWS; its `OrganizationAccountAccessRole` trusts the management account.
+    """
+    suffix = secrets.token_hex(6)
+    status = org_client.create_account(
+        AccountName=name or f"Member {suffix}", Email=f"member-{suffix}@example.com"
+    )["CreateAccountStatus"]
+    deadline = time.monotonic() + 30
+    while status["State"] == "IN_PROGRESS":
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"account creation {status['Id']} still IN_PROGRESS after 30 s")
+        time.sleep(0.02)
+        status = org_client.describe_create_account_status(CreateAccountRequestId=status["Id"])[
+            "CreateAccountStatus"
+        ]
+    if status["State"] != "SUCCEEDED":
+        raise RuntimeError(f"account creation {status['Id']} failed: {status.get('FailureReason')}")
+    return str(status["AccountId"])

@@ -14,6 +14,7 @@ from orgstack.secrets_at_rest import SecretBox, load_master_key
 from orgstack.server.pipeline import Pipeline
 from orgstack.services import catalog, registry
 from orgstack.store.db import Database, describe_url
+from orgstack.store.jobs import JobWorker
 
 log = logging.getLogger("orgstack.server")
 
@@ -84,4 +85,10 @@ def build_runtime(settings: Settings) -> Runtime:
     clock = Clock()
     audit = AuditWriter(database)
     pipeline = Pipeline(database, settings, clock, box, audit, catalog.SERVED)
-    return Runtime(settings, database, box, clock, audit, pipeline)
+    runtime = Runtime(settings, database, box, clock, audit, pipeline)
+    # The job worker shares the pipeline's clock, so moving the test clock makes jobs due. It
+    # starts after the schema upgrade and stops before the database is disposed.
+    worker = JobWorker(database, clock, settings, box)
+    runtime.on_start.append(lambda _runtime: worker.start())
+    runtime.on_stop.append(lambda _runtime: worker.stop())
+    return runtime
