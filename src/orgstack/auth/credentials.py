@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, insert, select
@@ -96,3 +98,34 @@ def _session_from_json(text: str) -> SessionDetails:
     data = json.loads(text)
     data["transitive_tag_keys"] = tuple(data.get("transitive_tag_keys", ()))
     return SessionDetails(**data)
+
+
+class KeyCache:
+    """Recently looked-up keys, so that a busy client does not cost a query and a decryption on
+    every request.
+
+    An entry lives `ttl_seconds`; a key deactivated in the store (by this or another replica) may
+    still sign requests for that long.
+    """
+
+    def __init__(self, ttl_seconds: float = 5.0, max_entries: int = 10_000) -> None:
+        self._ttl = ttl_seconds
+        self._max_entries = max_entries
+        self._entries: dict[str, tuple[float, StoredKey]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, access_key_id: str) -> StoredKey | None:
+        entry = self._entries.get(access_key_id)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, key: StoredKey) -> None:
+        with self._lock:
+            if len(self._entries) >= self._max_entries:
+                self._entries.clear()
+            self._entries[key.access_key_id] = (time.monotonic() + self._ttl, key)
+
+    def forget(self, access_key_id: str) -> None:
+        with self._lock:
+            self._entries.pop(access_key_id, None)

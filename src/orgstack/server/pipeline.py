@@ -15,7 +15,7 @@ from orgstack import ids
 from orgstack.audit.events import CallFacts, api_call_event, camel_keys, redact
 from orgstack.audit.writer import AuditWriter
 from orgstack.auth import sigv4
-from orgstack.auth.credentials import find_key
+from orgstack.auth.credentials import KeyCache, find_key
 from orgstack.auth.errors import SigV4Error, WireProtocol
 from orgstack.auth.principals import Principal
 from orgstack.clock import Clock
@@ -73,6 +73,7 @@ class Pipeline:
         self.box = box
         self.audit = audit
         self.services = services
+        self.keys = KeyCache()
 
     def handle(self, request: HttpRequest) -> tuple[HttpResponse, CallOutcome]:
         """Answer one request; raises `UnroutableRequest` when it is for no AWS service."""
@@ -179,10 +180,13 @@ class Pipeline:
         principals: dict[str, Principal] = {}
 
         def lookup(access_key_id: str) -> sigv4.SigningKey | None:
-            with self.database.transaction(write=False) as connection:
-                stored = find_key(connection, self.box, access_key_id)
+            stored = self.keys.get(access_key_id)
             if stored is None:
-                return None
+                with self.database.transaction(write=False) as connection:
+                    stored = find_key(connection, self.box, access_key_id)
+                if stored is None:
+                    return None
+                self.keys.put(stored)
             principals[access_key_id] = stored.principal
             return sigv4.SigningKey(
                 secret_access_key=stored.secret_access_key,
