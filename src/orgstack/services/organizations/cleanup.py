@@ -6,17 +6,23 @@ jobs …) adds its clean-up here, so that DeleteOrganization leaves nothing behi
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, delete
+from sqlalchemy import Connection, delete, select
 
 from orgstack.store.schema import (
     delegated_administrators,
     organizational_units,
+    policies,
     resource_policies,
     service_access,
+    tags,
 )
 
 
 def delete_organization_data(connection: Connection, organization_id: str, root_id: str) -> None:
+    # Tags first: they are found through the OU, policy and resource policy rows deleted below.
+    for table in (organizational_units, policies, resource_policies):
+        owned = select(table.c.id).where(table.c.organization_id == organization_id)
+        connection.execute(delete(tags).where(tags.c.resource_id.in_(owned)))
     connection.execute(
         delete(organizational_units).where(
             organizational_units.c.organization_id == organization_id
