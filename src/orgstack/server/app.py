@@ -119,8 +119,10 @@ def _http_request(scope: Scope, body: bytes) -> HttpRequest:
     client = scope.get("client") or ("", 0)
     return HttpRequest(
         method=scope["method"],
-        path=scope.get("raw_path", scope["path"].encode()).decode("latin-1"),
-        query_string=scope.get("query_string", b"").decode("latin-1"),
+        # Clients percent-encode paths and queries; raw UTF-8 bytes must survive unchanged so that
+        # the signature computed over them still matches.
+        path=scope.get("raw_path", scope["path"].encode()).decode("utf-8", "surrogateescape"),
+        query_string=scope.get("query_string", b"").decode("utf-8", "surrogateescape"),
         headers=headers,
         raw_headers=raw_headers,
         body=body,
