@@ -154,6 +154,8 @@ def start_server(
     """Start `orgstack serve` and wait until its health check answers."""
     data_dir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
+    # An empty master key means: let the server create `master.key` in the data directory.
+    use_key_file = master_key == ""
     master_key = master_key or Fernet.generate_key().decode()
     key_id, secret = management_key or (
         "AKIA" + secrets.token_hex(8).upper(),
@@ -161,7 +163,7 @@ def start_server(
     )
     env = {
         **os.environ,
-        "ORGSTACK_MASTER_KEY": master_key,
+        "ORGSTACK_MASTER_KEY": "" if use_key_file else master_key,
         "ORGSTACK_ROOT_ACCESS_KEY_ID": key_id,
         "ORGSTACK_ROOT_SECRET_ACCESS_KEY": secret,
         "PYTHONUNBUFFERED": "1",
@@ -185,6 +187,8 @@ def start_server(
         process = subprocess.Popen(command, env=env, stdout=log_file, stderr=subprocess.STDOUT)
     endpoint = f"http://127.0.0.1:{port}"
     _wait_healthy(endpoint, process, log_path)
+    if use_key_file:
+        master_key = (data_dir / "master.key").read_text().strip()
     management = _management_account(database_url, master_key, key_id, secret)
     return Server(endpoint, port, data_dir, database_url, master_key, management, process, log_path)
 
@@ -245,3 +249,23 @@ def create_member_account(server: Server, org_client: Any, name: str | None = No
     if status["State"] != "SUCCEEDED":
         raise RuntimeError(f"account creation {status['Id']} failed: {status.get('FailureReason')}")
     return str(status["AccountId"])
+
+
+def give_root_key(server: Server, account_id: str) -> Account:
+    """Store a root access key for an existing account and return the account with it.
+
+    Member accounts made by CreateAccount have no keys, as in AWS; tests that must call as the
+    member itself (LeaveOrganization, member access checks) give it one through the store.
+    """
+    from sqlalchemy import select
+
+    from orgstack.auth.credentials import create_root_key
+    from orgstack.store.schema import accounts
+
+    box = SecretBox(server.master_key.encode())
+    with server.database().transaction() as connection:
+        row = connection.execute(
+            select(accounts.c.email, accounts.c.name).where(accounts.c.id == account_id)
+        ).one()
+        key_id, secret = create_root_key(connection, box, account_id, Clock().now())
+    return Account(account_id, row.email, row.name, key_id, secret)

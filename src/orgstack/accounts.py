@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
+import regex
 from sqlalchemy import Connection, func, insert, select
 
 from orgstack import ids
@@ -21,8 +22,28 @@ DEFAULT_MANAGEMENT_NAME = "Management"
 DEFAULT_MANAGEMENT_EMAIL = "management@example.com"
 
 
-class DuplicateAccountEmailError(Exception):
+class AccountInputError(Exception):
+    """An account name or email that AWS would reject; the message says which and why."""
+
+
+class DuplicateAccountEmailError(AccountInputError):
     """Another account already uses this email address."""
+
+
+# The constraints of botocore's Organizations model for account names and emails.
+ACCOUNT_NAME = regex.compile(r"[\u0020-\u007E]{1,50}")
+ACCOUNT_EMAIL = regex.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
+
+
+def check_account_input(name: str, email: str) -> None:
+    if ACCOUNT_NAME.fullmatch(name) is None:
+        raise AccountInputError(
+            f"Invalid account name `{name}`: use 1 to 50 printable ASCII characters."
+        )
+    if not 6 <= len(email) <= 64 or ACCOUNT_EMAIL.fullmatch(email) is None:
+        raise AccountInputError(
+            f"Invalid email `{email}`: use an address like name@example.com, 6 to 64 characters."
+        )
 
 
 @dataclass(frozen=True)
@@ -80,6 +101,7 @@ def create_standalone_account(
     secret_access_key: str | None = None,
 ) -> NewAccount:
     """Create an account that belongs to no organization, with a root access key."""
+    check_account_input(name, email)
     if email_in_use(connection, email):
         raise DuplicateAccountEmailError(f"An account with email `{email}` already exists.")
     account_id = new_account_id(connection)

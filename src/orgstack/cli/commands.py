@@ -60,7 +60,7 @@ def accounts(args: argparse.Namespace) -> int:
             created = account_store.create_standalone_account(
                 connection, box, Clock().now(), args.name, args.email
             )
-    except account_store.DuplicateAccountEmailError as error:
+    except account_store.AccountInputError as error:
         raise CommandError(str(error)) from None
     sys.stdout.write(f"# account {created.account_id} ({created.name}, {created.email})\n")
     sys.stdout.write(_export_lines(created.access_key_id, created.secret_access_key))

@@ -22,6 +22,8 @@ from sqlalchemy.pool import QueuePool
 log = logging.getLogger("orgstack.store")
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# An arbitrary constant naming orgstack's migration lock among PostgreSQL advisory locks.
+MIGRATION_LOCK_ID = 4_580_001
 
 
 def sqlite_url(data_dir: Path) -> str:
@@ -71,6 +73,10 @@ class Database:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS_DIR))
         with self.engine.begin() as connection:
+            if not self.is_sqlite:
+                # Replicas starting together would race to migrate; one holds the lock, the others
+                # wait and then find nothing left to do.
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_ID})")
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
         log.info("store schema is up to date store=%s", describe_url(self.url))
