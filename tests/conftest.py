@@ -17,14 +17,14 @@ os.environ["AWS_CONFIG_FILE"] = os.devnull
 os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
 os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 
-from tests.harness import Account, Server, start_server, test_database_url
+from tests.harness import Account, Server, start_server, fresh_database_url
 
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """One server for the session; tests isolate themselves by using accounts of their own."""
     data_dir = tmp_path_factory.mktemp("orgstack")
-    with test_database_url(data_dir) as database_url:
+    with fresh_database_url(data_dir) as database_url:
         running = start_server(data_dir, database_url, ("--max-accounts", "100000"))
         try:
             yield running

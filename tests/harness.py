@@ -125,7 +125,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def test_database_url(data_dir: Path) -> Iterator[str]:
+def fresh_database_url(data_dir: Path) -> Iterator[str]:
     """Yield the URL of an empty store: a fresh PostgreSQL database, or SQLite in `data_dir`."""
     server_url = os.environ.get("ORGSTACK_TEST_DATABASE_URL")
     if not server_url:

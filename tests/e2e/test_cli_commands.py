@@ -11,7 +11,7 @@ import sys
 import boto3
 import pytest
 
-from tests.harness import CLIENT_CONFIG, Server, start_server, test_database_url
+from tests.harness import CLIENT_CONFIG, Server, start_server, fresh_database_url
 
 
 def _orgstack(server: Server, *arguments: str) -> subprocess.CompletedProcess[str]:
@@ -95,7 +95,7 @@ def test_credentials_for_unknown_account(server: Server) -> None:
 
 def test_master_key_file_is_private(tmp_path_factory: pytest.TempPathFactory) -> None:
     data_dir = tmp_path_factory.mktemp("keyfile")
-    with test_database_url(data_dir) as database_url:
+    with fresh_database_url(data_dir) as database_url:
         running = start_server(data_dir, database_url, master_key="")
         try:
             mode = stat.S_IMODE((data_dir / "master.key").stat().st_mode)
