@@ -342,3 +342,58 @@ audit_event_resources = Table(
     Index("ix_audit_event_resources_name", "resource_name"),
     Index("ix_audit_event_resources_type", "resource_type"),
 )
+
+# Listing the roles that use a managed policy (ListEntitiesForPolicy, AttachmentCount) goes by ARN.
+Index(
+    "ix_iam_role_attached_policies_policy_arn",
+    iam_role_attached_policies.c.account_id,
+    iam_role_attached_policies.c.policy_arn,
+)
+
+# IAM tag keys are unique per role without regard to case; `key` keeps the case last written.
+iam_role_tags = Table(
+    "iam_role_tags",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("role_name_normalized", String(64), primary_key=True),
+    Column("key_normalized", String(128), primary_key=True),
+    Column("key", String(128), nullable=False),
+    Column("value", String(256), nullable=False),
+)
+
+# Customer managed policies. AWS managed policies are shipped data, not rows.
+iam_policies = Table(
+    "iam_policies",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    # Policy names are unique per account without regard to case.
+    Column("name_normalized", String(128), primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("policy_id", String(32), nullable=False, unique=True),
+    Column("arn", String(2048), nullable=False, index=True),
+    Column("path", String(512), nullable=False),
+    Column("description", String(1000), nullable=False),
+    Column("default_version_id", String(16), nullable=False),
+    # IAM never reuses a version id, so the next number is kept rather than derived.
+    Column("next_version_number", Integer, nullable=False),
+    _utc("created_at"),
+    _utc("updated_at"),
+)
+
+iam_policy_versions = Table(
+    "iam_policy_versions",
+    metadata,
+    Column("policy_id", String(32), ForeignKey("iam_policies.policy_id"), primary_key=True),
+    Column("version_id", String(16), primary_key=True),
+    Column("document", Text, nullable=False),
+    _utc("created_at"),
+)
+
+iam_policy_tags = Table(
+    "iam_policy_tags",
+    metadata,
+    Column("policy_id", String(32), ForeignKey("iam_policies.policy_id"), primary_key=True),
+    Column("key_normalized", String(128), primary_key=True),
+    Column("key", String(128), nullable=False),
+    Column("value", String(256), nullable=False),
+)
