@@ -6,8 +6,12 @@ from __future__ import annotations
 from orgstack.services.organizations import (  # noqa: F401
     account_creation,
     account_records,
+    effective,
     input_errors,
     organization,
+    policies,
+    policy_attachments,
+    policy_types,
     tagging,
     tree,
     units,
