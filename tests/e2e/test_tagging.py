@@ -1,0 +1,284 @@
+"""TagResource, UntagResource and ListTagsForResource through boto3."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import botocore.exceptions
+import pytest
+
+from tests.e2e.tree_helpers import (
+    Organization,
+    create_member,
+    error_of,
+    join_with_root_key,
+    new_organization,
+)
+from tests.harness import Account, Server
+
+SYSTEM_TAG_MESSAGE = (
+    "You specified a tag key that is a system tag. You can\u2019t add, edit, or delete system tag "
+    "keys because they're reserved for Amazon Web Services use. System tags don\u2019t count "
+    "against your tags per resource limit."
+)
+
+
+def _tags(organization: Organization, resource_id: str) -> list[dict[str, str]]:
+    paginator = organization.client.get_paginator("list_tags_for_resource")
+    found: list[dict[str, str]] = []
+    for page in paginator.paginate(ResourceId=resource_id):
+        found.extend(page["Tags"])
+    return found
+
+
+def _ou(organization: Organization, name: str = "tagged") -> str:
+    unit = organization.client.create_organizational_unit(ParentId=organization.root_id, Name=name)
+    return str(unit["OrganizationalUnit"]["Id"])
+
+
+def _tag_list(count: int, prefix: str = "key") -> list[dict[str, str]]:
+    return [{"Key": f"{prefix}-{index:02d}", "Value": f"value-{index}"} for index in range(count)]
+
+
+@pytest.mark.parametrize("kind", ["root", "ou", "management", "member"])
+def test_tag_and_list_each_resource_kind(server: Server, management: Account, kind: str) -> None:
+    organization = new_organization(server, management)
+    resource_ids = {
+        "root": lambda: organization.root_id,
+        "ou": lambda: _ou(organization),
+        "management": lambda: management.account_id,
+        "member": lambda: create_member(organization),
+    }
+    resource_id = resource_ids[kind]()
+
+    organization.client.tag_resource(
+        ResourceId=resource_id,
+        Tags=[{"Key": "team", "Value": "platform"}, {"Key": "cost-center", "Value": "42"}],
+    )
+
+    assert _tags(organization, resource_id) == [
+        {"Key": "cost-center", "Value": "42"},
+        {"Key": "team", "Value": "platform"},
+    ]
+
+
+def test_tag_overwrites_value(server: Server, management: Account) -> None:
+    organization = new_organization(server, management)
+    unit = _ou(organization)
+    organization.client.tag_resource(ResourceId=unit, Tags=[{"Key": "env", "Value": "dev"}])
+
+    organization.client.tag_resource(ResourceId=unit, Tags=[{"Key": "env", "Value": "prod"}])
+
+    assert _tags(organization, unit) == [{"Key": "env", "Value": "prod"}]
+
+
+def test_tag_empty_value(server: Server, management: Account) -> None:
+    organization = new_organization(server, management)
+    unit = _ou(organization)
+
+    organization.client.tag_resource(ResourceId=unit, Tags=[{"Key": "flag", "Value": ""}])
+
+    assert _tags(organization, unit) == [{"Key": "flag", "Value": ""}]
+
+
+def test_untag_removes_named_keys_only(server: Server, management: Account) -> None:
+    organization = new_organization(server, management)
+    unit = _ou(organization)
+    organization.client.tag_resource(ResourceId=unit, Tags=_tag_list(3))
+
+    organization.client.untag_resource(ResourceId=unit, TagKeys=["key-00", "key-02", "absent"])
+
+    assert _tags(organization, unit) == [{"Key": "key-01", "Value": "value-1"}]
+
+
+def test_fifty_tags_fit(server: Server, management: Account) -> None:
+    organization = new_organization(server, management)
+    unit = _ou(organization)
+
+    organization.client.tag_resource(ResourceId=unit, Tags=_tag_list(50))
+
+    assert len(_tags(organization, unit)) == 50
+
+
+def test_list_tags_pages(server: Server, management: Account) -> None:
+    organization = new_organization(server, management)
+    unit = _ou(organization)
+    organization.client.tag_resource(ResourceId=unit, Tags=_tag_list(25))
+
+    first = organization.client.list_tags_for_resource(ResourceId=unit)
+    second = organization.client.list_tags_for_resource(
+        ResourceId=unit, NextToken=first["NextToken"]
+    )
+
+    assert len(first["Tags"]) == 20
+    assert "NextToken" not in second
+    assert first["Tags"] + second["Tags"] == _tag_list(25)
+
+
+def test_fifty_first_tag_is_limit(server: Server, management: Account) -> None:
+    organization = new_organization(server, management)
+    unit = _ou(organization)
+    organization.client.tag_resource(ResourceId=unit, Tags=_tag_list(49))
+
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        organization.client.tag_resource(ResourceId=unit, Tags=_tag_list(2, prefix="more"))
+
+    response = error_of(raised)
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert response["Error"]["Code"] == "ConstraintViolationException"
+    assert response["Error"]["Message"] == (
+        "You have exceeded the number of tags allowed on this resource."
+    )
+    assert response["Reason"] == "MAX_TAG_LIMIT_EXCEEDED"
+    assert len(_tags(organization, unit)) == 49
+
+
+def test_overwriting_at_limit_is_allowed(server: Server, management: Account) -> None:
+    organization = new_organization(server, management)
+    unit = _ou(organization)
+    organization.client.tag_resource(ResourceId=unit, Tags=_tag_list(50))
+
+    organization.client.tag_resource(ResourceId=unit, Tags=[{"Key": "key-00", "Value": "new"}])
+
+    assert _tags(organization, unit)[0] == {"Key": "key-00", "Value": "new"}
+
+
+def test_create_ou_with_51_tags_is_limit(server: Server, management: Account) -> None:
+    organization = new_organization(server, management)
+
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        organization.client.create_organizational_unit(
+            ParentId=organization.root_id, Name="crowded", Tags=_tag_list(51)
+        )
+
+    response = error_of(raised)
+    assert response["Error"]["Code"] == "ConstraintViolationException"
+    assert response["Reason"] == "MAX_TAG_LIMIT_EXCEEDED"
+
+
+@pytest.mark.parametrize("key", ["aws:owner", "AWS:owner"])
+def test_system_tag_key_rejected(server: Server, management: Account, key: str) -> None:
+    organization = new_organization(server, management)
+    unit = _ou(organization)
+
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        organization.client.tag_resource(ResourceId=unit, Tags=[{"Key": key, "Value": "x"}])
+
+    response = error_of(raised)
+    assert response["Error"]["Code"] == "InvalidInputException"
+    assert response["Error"]["Message"] == SYSTEM_TAG_MESSAGE
+    assert response["Reason"] == "INVALID_SYSTEM_TAGS_PARAMETER"
+
+
+def test_untag_system_key_rejected(server: Server, management: Account) -> None:
+    organization = new_organization(server, management)
+    unit = _ou(organization)
+
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        organization.client.untag_resource(ResourceId=unit, TagKeys=["aws:owner"])
+
+    response = error_of(raised)
+    assert response["Error"]["Code"] == "InvalidInputException"
+    assert response["Reason"] == "INVALID_SYSTEM_TAGS_PARAMETER"
+
+
+def test_duplicate_tag_key_in_request(server: Server, management: Account) -> None:
+    organization = new_organization(server, management)
+    unit = _ou(organization)
+
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        organization.client.tag_resource(
+            ResourceId=unit,
+            Tags=[{"Key": "env", "Value": "a"}, {"Key": "env", "Value": "b"}],
+        )
+
+    response = error_of(raised)
+    assert response["Error"]["Code"] == "InvalidInputException"
+    assert response["Error"]["Message"] == (
+        "Tag keys must be unique among the tags attached to the same entity."
+    )
+    assert response["Reason"] == "DUPLICATE_TAG_KEY"
+    assert _tags(organization, unit) == []
+
+
+@pytest.mark.parametrize("operation", ["tag", "untag", "list"])
+def test_unknown_resource_is_target_not_found(
+    server: Server, management: Account, operation: str
+) -> None:
+    organization = new_organization(server, management)
+    calls: dict[str, Any] = {
+        "tag": lambda resource: organization.client.tag_resource(
+            ResourceId=resource, Tags=[{"Key": "k", "Value": "v"}]
+        ),
+        "untag": lambda resource: organization.client.untag_resource(
+            ResourceId=resource, TagKeys=["k"]
+        ),
+        "list": lambda resource: organization.client.list_tags_for_resource(ResourceId=resource),
+    }
+
+    for resource_id in (organization.missing_ou_id, "p-zzzzzzzz", server.new_account().account_id):
+        with pytest.raises(botocore.exceptions.ClientError) as raised:
+            calls[operation](resource_id)
+
+        response = error_of(raised)
+        assert response["Error"]["Code"] == "TargetNotFoundException"
+        assert response["Error"]["Message"] == (
+            "We can't find a root, OU, account, or policy with the TargetId that you specified."
+        )
+
+
+def test_other_organizations_ou_is_not_found(server: Server, management: Account) -> None:
+    organization = new_organization(server, management)
+    other = new_organization(server, server.new_account())
+    foreign = _ou(other, "foreign")
+
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        organization.client.tag_resource(ResourceId=foreign, Tags=[{"Key": "k", "Value": "v"}])
+
+    assert error_of(raised)["Error"]["Code"] == "TargetNotFoundException"
+    assert _tags(other, foreign) == []
+
+
+def test_aws_managed_policy_is_immutable(server: Server, management: Account) -> None:
+    organization = new_organization(server, management)
+
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        organization.client.tag_resource(
+            ResourceId="p-FullAWSAccess", Tags=[{"Key": "k", "Value": "v"}]
+        )
+
+    response = error_of(raised)
+    assert response["Error"]["Code"] == "InvalidInputException"
+    assert response["Error"]["Message"] == (
+        "You specified a policy that is managed by Amazon Web Services and can't be modified."
+    )
+    assert response["Reason"] == "IMMUTABLE_POLICY"
+    assert _tags(organization, "p-FullAWSAccess") == []
+
+
+def test_tag_by_member_is_access_denied(server: Server, management: Account) -> None:
+    organization = new_organization(server, management)
+    member = join_with_root_key(server, organization)
+    member_client = server.client("organizations", member)
+
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        member_client.tag_resource(ResourceId=member.account_id, Tags=[{"Key": "k", "Value": "v"}])
+    response = error_of(raised)
+    assert response["Error"]["Code"] == "AccessDeniedException"
+    assert response["Error"]["Message"] == "You don't have permissions to access this resource."
+
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        member_client.list_tags_for_resource(ResourceId=member.account_id)
+    assert error_of(raised)["Error"]["Code"] == "AccessDeniedException"
+
+
+def test_tag_key_too_long_is_invalid(server: Server, management: Account) -> None:
+    organization = new_organization(server, management)
+    unit = _ou(organization)
+
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        organization.client.tag_resource(ResourceId=unit, Tags=[{"Key": "k" * 129, "Value": ""}])
+
+    response = error_of(raised)
+    assert response["Error"]["Code"] == "InvalidInputException"
+    assert response["Reason"] == "MAX_LENGTH_EXCEEDED"
