@@ -1,8 +1,10 @@
 """CloudTrail-format records of API calls.
 
-The fields are those of a current CloudTrail record (event version 1.11). Request members that
-botocore's model marks sensitive are replaced by `HIDDEN_DUE_TO_SECURITY_REASONS`, as CloudTrail
-does, and so are the members named in `SECRET_MEMBERS` wherever they appear in a reply.
+The fields are those of a current CloudTrail record (event version 1.11). Request and reply members
+that botocore's model marks sensitive are replaced by the mask CloudTrail uses for their service
+(`sensitive_mask`), and so are the members named in `SECRET_MEMBERS` wherever they appear.
+Read-only calls record no reply: CloudTrail sets `responseElements` only for calls that change
+something.
 """
 
 from __future__ import annotations
@@ -16,6 +18,12 @@ from orgstack.auth.principals import ASSUMED_ROLE, Principal
 
 EVENT_VERSION = "1.11"
 HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"
+
+# Organizations masks its sensitive members (account name and email, handshake parties and notes)
+# with four asterisks instead. The CreateAccount examples in the AWS Organizations User Guide
+# ("Logging API calls with AWS CloudTrail") show `"email": "****"` and `"accountName": "****"` in
+# both the request parameters and the reply.
+SERVICE_MASKS = {"organizations": "****"}
 
 # Members that hold a credential in any service's reply, redacted even when the model does not
 # mark them sensitive.
@@ -90,21 +98,26 @@ def user_identity(principal: Principal | None) -> dict[str, Any]:
     return identity
 
 
-def redact(shape: Any, value: Any) -> Any:
-    """Return `value` with sensitive members hidden, following `shape` where there is one."""
+def sensitive_mask(service: str) -> str:
+    """Return the text CloudTrail records in place of `service`'s sensitive values."""
+    return SERVICE_MASKS.get(service, HIDDEN)
+
+
+def redact(shape: Any, value: Any, mask: str = HIDDEN) -> Any:
+    """Return `value` with sensitive members replaced by `mask`, following `shape` if given."""
     if isinstance(value, dict):
         members = shape.members if shape is not None and shape.type_name == "structure" else {}
         redacted: dict[str, Any] = {}
         for key, item in value.items():
             member = members.get(key)
             if key in SECRET_MEMBERS or (member is not None and _is_sensitive(member)):
-                redacted[key] = HIDDEN
+                redacted[key] = mask
             else:
-                redacted[key] = redact(member, item)
+                redacted[key] = redact(member, item, mask)
         return redacted
     if isinstance(value, list):
         item_shape = shape.member if shape is not None and shape.type_name == "list" else None
-        return [redact(item_shape, item) for item in value]
+        return [redact(item_shape, item, mask) for item in value]
     return value
 
 
@@ -166,7 +179,7 @@ def api_call_event(
         "sourceIPAddress": facts.source_ip,
         "userAgent": facts.user_agent,
         "requestParameters": request_parameters,
-        "responseElements": response_elements,
+        "responseElements": None if facts.read_only else response_elements,
     }
     if error_code is not None:
         record["errorCode"] = error_code
@@ -176,7 +189,7 @@ def api_call_event(
     record.update(
         {
             "requestID": facts.request_id,
-            "eventID": str(uuid.uuid4()),
+            "eventID": time_ordered_event_id(facts.event_time),
             "readOnly": facts.read_only,
             "eventType": "AwsApiCall",
             "managementEvent": True,
@@ -189,6 +202,21 @@ def api_call_event(
             {"type": resource_type, "ARN": name} for resource_type, name in resources
         ]
     return AuditEvent(record, list(resources or []))
+
+
+def time_ordered_event_id(moment: dt.datetime) -> str:
+    """Return a random UUID whose first 48 bits are `moment` in milliseconds (UUID version 7).
+
+    `eventTime` has whole seconds, so LookupEvents orders the events of one second by event id.
+    A time-ordered id makes that order the order in which the calls finished.
+    """
+    milliseconds = int(moment.timestamp() * 1000) & ((1 << 48) - 1)
+    random_bits = uuid.uuid4().int & ((1 << 80) - 1)
+    value = (milliseconds << 80) | random_bits
+    # Version 7 in bits 76-79 and the RFC 9562 variant in bits 62-63.
+    value = (value & ~(0xF << 76)) | (0x7 << 76)
+    value = (value & ~(0x3 << 62)) | (0x2 << 62)
+    return str(uuid.UUID(int=value))
 
 
 def parse_time(text: str) -> dt.datetime:

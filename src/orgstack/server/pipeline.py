@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from orgstack import ids
-from orgstack.audit.events import CallFacts, api_call_event, camel_keys, redact
+from orgstack.audit.events import (
+    CallFacts,
+    api_call_event,
+    camel_keys,
+    redact,
+    sensitive_mask,
+)
 from orgstack.audit.writer import AuditWriter
 from orgstack.auth import sigv4
 from orgstack.auth.credentials import KeyCache, find_key
@@ -33,7 +39,6 @@ from orgstack.store.db import Database
 
 log = logging.getLogger("orgstack.server")
 
-# Global services sign with any region but AWS records their events in us-east-1.
 GLOBAL_SERVICES = frozenset({"organizations", "iam"})
 DEFAULT_REGION = "us-east-1"
 
@@ -121,6 +126,7 @@ class Pipeline:
         spec = registry.find(service, operation)
         caller: Principal | None = None
         region = DEFAULT_REGION
+        params: dict[str, Any] | None = None
 
         try:
             if spec is None:
@@ -150,7 +156,8 @@ class Pipeline:
                 failure.code,
             )
             if spec is not None:
-                self._record_failure(spec, failure)
+                call = _Call(spec, request, caller, region, request_id)
+                self._record_failure(call, params, failure)
             return _render_error(
                 service, call_route.protocol, operation, failure, request_id
             ), caller
@@ -161,8 +168,12 @@ class Pipeline:
                 operation,
                 request_id,
             )
+            internal = InternalFailure()
+            if spec is not None:
+                call = _Call(spec, request, caller, region, request_id)
+                self._record_failure(call, params, internal)
             return _render_error(
-                service, call_route.protocol, operation, InternalFailure(), request_id
+                service, call_route.protocol, operation, internal, request_id
             ), caller
 
         return _render_success(
@@ -211,25 +222,13 @@ class Pipeline:
         region: str,
         request_id: str,
     ) -> dict[str, Any]:
-        if spec.service in GLOBAL_SERVICES:
-            region = DEFAULT_REGION
-        user_agent = request.headers.get("user-agent", "")
-        request_parameters = camel_keys(redact(_input_shape(spec), params)) or None
+        call = _Call(spec, request, caller, region, request_id)
+        region = call.event_region
+        user_agent = call.user_agent
+        request_parameters = _request_parameters(spec, params)
 
         def facts(context: RequestContext) -> CallFacts:
-            return CallFacts(
-                service=spec.service,
-                operation=spec.name,
-                region=region,
-                source_ip=request.client_ip,
-                user_agent=user_agent,
-                request_id=request_id,
-                read_only=spec.read_only,
-                caller=caller,
-                event_time=self.clock.now(),
-                recipient_account_id=context.audit.recipient_account_id
-                or (caller.account_id if caller else None),
-            )
+            return self._facts(call, context.audit.recipient_account_id)
 
         with self.database.transaction(write=not spec.read_only) as connection:
             context = RequestContext(
@@ -260,7 +259,8 @@ class Pipeline:
                 raise
             response_elements = context.audit.response_elements
             if response_elements is None:
-                response_elements = camel_keys(redact(_output_shape(spec), result)) or None
+                mask = sensitive_mask(spec.service)
+                response_elements = camel_keys(redact(_output_shape(spec), result, mask)) or None
             event = api_call_event(
                 facts(context),
                 request_parameters,
@@ -290,20 +290,75 @@ class Pipeline:
         if violations:
             raise validation.error_for(service, violations)
         internal = HttpRequest("POST", "/", "", {"user-agent": "orgstack"}, [], b"", "127.0.0.1")
+        request_id = ids.request_id()
         try:
-            return self._run(spec, internal, params, caller, DEFAULT_REGION, ids.request_id())
+            return self._run(spec, internal, params, caller, DEFAULT_REGION, request_id)
         except AwsError as failure:
-            self._record_failure(spec, failure)
+            call = _Call(spec, internal, caller, DEFAULT_REGION, request_id)
+            self._record_failure(call, params, failure)
             raise
 
-    def _record_failure(self, spec: OperationSpec, failure: AwsError) -> None:
+    def _facts(self, call: _Call, recipient_account_id: str | None = None) -> CallFacts:
+        caller = call.caller
+        return CallFacts(
+            service=call.spec.service,
+            operation=call.spec.name,
+            region=call.event_region,
+            source_ip=call.request.client_ip,
+            user_agent=call.user_agent,
+            request_id=call.request_id,
+            read_only=call.spec.read_only,
+            caller=caller,
+            event_time=self.clock.now(),
+            recipient_account_id=recipient_account_id or (caller.account_id if caller else None),
+        )
+
+    def _record_failure(
+        self, call: _Call, params: dict[str, Any] | None, failure: AwsError
+    ) -> None:
+        """Record the event of a failed call.
+
+        A failure inside the handler carries its event (built with the handler's audit notes).
+        A failure before it (input validation) gets one here, but only once the caller is known,
+        because CloudTrail records no event of a request that failed authentication.
+        """
         event = failure.__dict__.get("audit_event")
+        if event is None and call.caller is not None:
+            request_parameters = _request_parameters(call.spec, params) if params else None
+            event = api_call_event(
+                self._facts(call), request_parameters, None, failure.code, failure.message
+            )
         if event is None:
             return
-        if spec.read_only:
+        if call.spec.read_only:
             self.audit.enqueue(event)
         else:
             self.audit.write_alone(event)
+
+
+@dataclass(frozen=True)
+class _Call:
+    """The facts of one call that its audit event needs, whether it succeeds or fails."""
+
+    spec: OperationSpec
+    request: HttpRequest
+    caller: Principal | None
+    signed_region: str
+    request_id: str
+
+    @property
+    def event_region(self) -> str:
+        # Global services sign with any region but AWS records their events in us-east-1.
+        return DEFAULT_REGION if self.spec.service in GLOBAL_SERVICES else self.signed_region
+
+    @property
+    def user_agent(self) -> str:
+        return self.request.headers.get("user-agent", "")
+
+
+def _request_parameters(spec: OperationSpec, params: dict[str, Any]) -> Any:
+    mask = sensitive_mask(spec.service)
+    return camel_keys(redact(_input_shape(spec), params, mask)) or None
 
 
 def _input_shape(spec: OperationSpec) -> Any:
