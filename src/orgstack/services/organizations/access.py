@@ -9,6 +9,7 @@ is `AccessDeniedException`. An account outside any organization gets
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
@@ -17,8 +18,15 @@ from orgstack.services.organizations.errors import (
     AccessDeniedException,
     AWSOrganizationsNotInUseException,
 )
+from orgstack.services.organizations.resource_policy_document import Request, allows, parse
 from orgstack.services.registry import RequestContext
-from orgstack.store.schema import accounts, delegated_administrators, organizations, roots
+from orgstack.store.schema import (
+    accounts,
+    delegated_administrators,
+    organizations,
+    resource_policies,
+    roots,
+)
 
 ACCESS_DENIED_MESSAGE = "You don't have permissions to access this resource."
 
@@ -104,4 +112,30 @@ def reader_view(context: RequestContext) -> OrganizationView:
     view = member_view(context)
     if view.caller_is_management or is_delegated_administrator(context.db, view.caller_account_id):
         return view
+    raise AccessDeniedException(ACCESS_DENIED_MESSAGE)
+
+
+def resource_policy_view(
+    context: RequestContext,
+    action: str,
+    resource_arns: Sequence[str] = (),
+    policy_type: str | None = None,
+) -> OrganizationView:
+    """Return the caller's organization when the caller may perform `action` on the resources.
+
+    That is the management account, or a member account that the organization's resource policy
+    (PutResourcePolicy) allows `action` (`organizations:CreatePolicy` …) on every ARN of
+    `resource_arns`, with `policy_type` as the `organizations:PolicyType` condition key.
+    """
+    view = member_view(context)
+    if view.caller_is_management:
+        return view
+    content = context.db.execute(
+        select(resource_policies.c.content).where(resource_policies.c.organization_id == view.id)
+    ).scalar()
+    if content is not None:
+        caller = context.require_caller()
+        request = Request(caller.account_id, caller.arn, action, resource_arns, policy_type)
+        if allows(parse(content), request):
+            return view
     raise AccessDeniedException(ACCESS_DENIED_MESSAGE)

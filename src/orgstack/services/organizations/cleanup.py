@@ -10,9 +10,11 @@ from sqlalchemy import Connection, delete, select
 
 from orgstack.store.schema import (
     delegated_administrators,
+    handshakes,
     organizational_units,
     policies,
     resource_policies,
+    responsibility_transfers,
     service_access,
     tags,
 )
@@ -38,4 +40,10 @@ def delete_organization_data(connection: Connection, organization_id: str, root_
     )
     connection.execute(
         delete(resource_policies).where(resource_policies.c.organization_id == organization_id)
+    )
+    connection.execute(delete(handshakes).where(handshakes.c.organization_id == organization_id))
+    connection.execute(
+        delete(responsibility_transfers).where(
+            responsibility_transfers.c.target_organization_id == organization_id
+        )
     )
