@@ -11,7 +11,7 @@ import botocore.exceptions
 import pytest
 from sqlalchemy import insert, select
 
-from orgstack.store.schema import organizational_units, policy_attachments, tags
+from orgstack.store.schema import organizational_units, tags
 from tests.harness import Account, Server
 
 OU_ID = re.compile(r"ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}")
@@ -30,15 +30,10 @@ def _error(raised: pytest.ExceptionInfo[botocore.exceptions.ClientError]) -> dic
     return response
 
 
-def _attached_policies(server: Server, target_id: str) -> list[str]:
-    # Read from the store, so that these tests do not depend on the policy operations.
-    with server.database().transaction(write=False) as connection:
-        rows = connection.execute(
-            select(policy_attachments.c.policy_id).where(
-                policy_attachments.c.target_id == target_id
-            )
-        ).all()
-    return sorted(row.policy_id for row in rows)
+def _targets_of_full_aws_access(client: Any) -> list[str]:
+    paginator = client.get_paginator("list_targets_for_policy")
+    pages = paginator.paginate(PolicyId="p-FullAWSAccess")
+    return [target["TargetId"] for page in pages for target in page["Targets"]]
 
 
 def _create(client: Any, parent_id: str, name: str) -> dict[str, Any]:
@@ -78,7 +73,10 @@ def test_create_ou_attaches_full_aws_access(server: Server, management: Account)
 
     unit = _create(client, root_id, "Attached")
 
-    assert _attached_policies(server, unit["Id"]) == ["p-FullAWSAccess"]
+    policies = client.list_policies_for_target(
+        TargetId=unit["Id"], Filter="SERVICE_CONTROL_POLICY"
+    )["Policies"]
+    assert [policy["Id"] for policy in policies] == ["p-FullAWSAccess"]
 
 
 def test_create_ou_sixth_level_is_depth_limit(server: Server, management: Account) -> None:
@@ -289,7 +287,7 @@ def test_delete_empty_ou(server: Server, management: Account) -> None:
     with pytest.raises(botocore.exceptions.ClientError) as raised:
         client.describe_organizational_unit(OrganizationalUnitId=unit["Id"])
     assert _error(raised)["Error"]["Code"] == "OrganizationalUnitNotFoundException"
-    assert _attached_policies(server, unit["Id"]) == []
+    assert unit["Id"] not in _targets_of_full_aws_access(client)
     with pytest.raises(botocore.exceptions.ClientError) as raised:
         client.list_tags_for_resource(ResourceId=unit["Id"])
     assert _error(raised)["Error"]["Code"] == "TargetNotFoundException"

@@ -10,9 +10,9 @@ from typing import Any
 
 import botocore.exceptions
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import update
 
-from orgstack.store.schema import accounts, policy_attachments
+from orgstack.store.schema import accounts
 from tests.harness import Account, Server
 
 
@@ -79,14 +79,3 @@ def join_with_root_key(server: Server, organization: Organization) -> Account:
             )
         )
     return member
-
-
-def attached_policy_ids(server: Server, target_id: str) -> list[str]:
-    """Read the policies attached to a target from the store."""
-    with server.database().transaction(write=False) as connection:
-        rows = connection.execute(
-            select(policy_attachments.c.policy_id).where(
-                policy_attachments.c.target_id == target_id
-            )
-        ).all()
-    return sorted(row.policy_id for row in rows)
