@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, event, insert, or_, select, update
 
 from orgstack.clock import Clock
 from orgstack.config import Settings
@@ -89,6 +89,7 @@ KINDS: dict[str, JobKind] = {}
 
 # Workers of this process, woken when this process enqueues a job.
 _workers: weakref.WeakSet[JobWorker] = weakref.WeakSet()
+_ENQUEUED_KEY = "orgstack_job_enqueued"
 
 
 def register(kind: str, handler: JobHandler, on_give_up: JobHandler | None = None) -> None:
@@ -125,11 +126,22 @@ def enqueue(
     if primary_key is None:
         raise RuntimeError("the jobs table returned no id for an inserted job")
     job_id = primary_key[0]
-    # Waking before the commit is harmless: on SQLite the worker's claim waits for the write lock
-    # that this transaction holds; on PostgreSQL it finds nothing yet and polls again shortly.
-    for worker in list(_workers):
-        worker.wake()
+    # Workers of this process are woken when the connection returns to the pool, which is after
+    # the commit, so that they see the new row at once.
+    connection.info[_ENQUEUED_KEY] = True
     return int(job_id)
+
+
+def _wake_after_enqueue(dbapi_connection: Any, record: Any) -> None:
+    """Wake this process's workers when a connection that enqueued a job is checked in."""
+    if record.info.pop(_ENQUEUED_KEY, False):
+        for worker in list(_workers):
+            worker.wake()
+
+
+def _listen_for_enqueues(engine: Engine) -> None:
+    if not event.contains(engine.pool, "checkin", _wake_after_enqueue):
+        event.listen(engine.pool, "checkin", _wake_after_enqueue)
 
 
 def _wall_now() -> dt.datetime:
@@ -181,6 +193,7 @@ class JobWorker:
         if self._thread is not None:
             return
         self._stopping.clear()
+        _listen_for_enqueues(self.database.engine)
         self._thread = threading.Thread(target=self._loop, name="orgstack-jobs", daemon=True)
         _workers.add(self)
         self._thread.start()
