@@ -8,10 +8,11 @@ SERVICE_MODULES = (
     "orgstack.services.organizations.operations",
     "orgstack.services.sts.operations",
     "orgstack.services.cloudtrail.operations",
+    "orgstack.services.iam.operations",
 )
 
 # botocore client names of the services reachable on the server's port.
-SERVED = ("organizations", "sts", "cloudtrail")
+SERVED = ("organizations", "sts", "cloudtrail", "iam")
 
 
 def import_services() -> None:

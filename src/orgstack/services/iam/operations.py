@@ -1,0 +1,11 @@
+"""AWS IAM operations; importing this module registers all of them."""
+
+from __future__ import annotations
+
+from orgstack.services.iam import (  # noqa: F401  (imported to register their operations)
+    authorization_details,
+    managed_policies,
+    policy_versions,
+    role_policies,
+    roles,
+)
