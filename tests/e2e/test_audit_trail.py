@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import re
+import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import botocore.exceptions
@@ -525,3 +530,174 @@ def test_cloudtrail_event_is_compact_json(server: Server, management: Account) -
     text = event["CloudTrailEvent"]
     assert json.loads(text)["eventID"] == event["EventId"]
     assert "\n" not in text
+
+
+def _run_export(server: Server, *arguments: str) -> subprocess.CompletedProcess[str]:
+    command = [
+        sys.executable,
+        "-m",
+        "orgstack",
+        "audit",
+        "export",
+        "--data-dir",
+        str(server.data_dir),
+        "--database-url",
+        server.database_url,
+        *arguments,
+    ]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _exported_files(output: Path, account_id: str) -> list[Path]:
+    return sorted((output / "AWSLogs" / account_id).rglob("*.json"))
+
+
+def _events_in_window(
+    server: Server, management: Account
+) -> tuple[dt.datetime, dt.datetime, list[dict[str, Any]]]:
+    """Make calls in two distinct seconds, then return a window around them and its events.
+
+    The events come oldest first. The window ends at the second after the last call, and the
+    lookups that read it run a second later, so they fall outside it.
+    """
+    organizations = server.client("organizations", management)
+    cloudtrail = server.client("cloudtrail", management)
+    first = wait_for_request(cloudtrail, request_id_of(organizations.create_organization()))
+    time.sleep(1.05)
+    last = wait_for_request(cloudtrail, request_id_of(organizations.describe_organization()))
+    since = first["EventTime"]
+    until = last["EventTime"] + dt.timedelta(seconds=1)
+    time.sleep(1.1)
+    inside = all_events(cloudtrail, StartTime=since, EndTime=until - dt.timedelta(seconds=1))
+    return since, until, list(reversed(inside))
+
+
+def test_export_writes_cloudtrail_log_files(
+    server: Server, management: Account, tmp_path: Path
+) -> None:
+    since, until, expected = _events_in_window(server, management)
+    output = tmp_path / "trail"
+
+    finished = _run_export(
+        server, "--since", _iso(since), "--until", _iso(until), "--output", str(output)
+    )
+
+    assert finished.returncode == 0, finished.stderr
+    assert re.search(r"^exported \d+ events into \d+ files under ", finished.stderr, re.M)
+    account = management.account_id
+    name = re.compile(rf"{account}_CloudTrail_us-east-1_(\d{{8}}T\d{{2}}00Z)_[0-9A-F]{{16}}\.json")
+    records: list[dict[str, Any]] = []
+    for path in _exported_files(output, account):
+        relative = path.relative_to(output / "AWSLogs" / account / "CloudTrail" / "us-east-1")
+        matched = name.fullmatch(path.name)
+        assert matched, path.name
+        hour = dt.datetime.strptime(matched.group(1), "%Y%m%dT%H%MZ")
+        assert relative.parent == Path(hour.strftime("%Y/%m/%d"))
+        text = path.read_text()
+        assert text.endswith("\n")
+        assert text.count("\n") == 1
+        document = json.loads(text)
+        assert list(document) == ["Records"]
+        for record in document["Records"]:
+            assert record["eventTime"].startswith(hour.strftime("%Y-%m-%dT%H:"))
+        records.extend(document["Records"])
+    assert [record["eventID"] for record in records] == [event["EventId"] for event in expected]
+    assert [record["eventTime"] for record in records] == sorted(
+        record["eventTime"] for record in records
+    )
+    assert records[0]["eventName"] == "CreateOrganization"
+
+
+def test_export_same_events_same_files(server: Server, management: Account, tmp_path: Path) -> None:
+    since, until, _ = _events_in_window(server, management)
+    window = ("--since", _iso(since), "--until", _iso(until))
+
+    first = _run_export(server, *window, "--output", str(tmp_path / "first"))
+    second = _run_export(server, *window, "--output", str(tmp_path / "second"))
+
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+    first_files = _exported_files(tmp_path / "first", management.account_id)
+    second_files = _exported_files(tmp_path / "second", management.account_id)
+    assert first_files
+    assert [path.name for path in first_files] == [path.name for path in second_files]
+    for old, new in zip(first_files, second_files, strict=True):
+        assert old.read_bytes() == new.read_bytes()
+
+
+def test_export_until_is_exclusive(server: Server, management: Account, tmp_path: Path) -> None:
+    since, _, expected = _events_in_window(server, management)
+    cut = expected[-1]["EventTime"]
+    output = tmp_path / "trail"
+
+    finished = _run_export(
+        server, "--since", _iso(since), "--until", _iso(cut), "--output", str(output)
+    )
+
+    assert finished.returncode == 0, finished.stderr
+    exported = [
+        record["eventID"]
+        for path in _exported_files(output, management.account_id)
+        for record in json.loads(path.read_text())["Records"]
+    ]
+    assert exported == [event["EventId"] for event in expected if event["EventTime"] < cut]
+    assert expected[-1]["EventId"] not in exported
+
+
+def test_export_rejects_invalid_time(server: Server, tmp_path: Path) -> None:
+    finished = _run_export(server, "--since", "yesterday", "--output", str(tmp_path))
+
+    assert finished.returncode == 2
+    assert finished.stderr == (
+        "orgstack: --since `yesterday` is not an ISO 8601 time; use a form like "
+        "2026-12-04T20:00:00Z.\n"
+    )
+
+
+def test_export_rejects_empty_range(server: Server, tmp_path: Path) -> None:
+    finished = _run_export(
+        server,
+        "--since",
+        "2026-01-02T00:00:00Z",
+        "--until",
+        "2026-01-01T00:00:00Z",
+        "--output",
+        str(tmp_path),
+    )
+
+    assert finished.returncode == 2
+    assert finished.stderr == (
+        "orgstack: --since `2026-01-02T00:00:00Z` must be earlier than --until "
+        "`2026-01-01T00:00:00Z`.\n"
+    )
+
+
+def test_export_without_store_fails(tmp_path: Path) -> None:
+    command = [
+        sys.executable,
+        "-m",
+        "orgstack",
+        "audit",
+        "export",
+        "--data-dir",
+        str(tmp_path / "empty"),
+        "--since",
+        "2026-01-01",
+        "--output",
+        str(tmp_path / "out"),
+    ]
+    env = {key: value for key, value in os.environ.items() if key != "ORGSTACK_DATABASE_URL"}
+
+    finished = subprocess.run(
+        command, capture_output=True, text=True, timeout=60, check=False, env=env
+    )
+
+    assert finished.returncode == 2
+    assert finished.stderr == (
+        f"orgstack: no store in `{tmp_path / 'empty'}`: pass the server's --data-dir or "
+        "--database-url.\n"
+    )

@@ -115,18 +115,55 @@ def build_parser() -> argparse.ArgumentParser:
     standalone.add_argument("--email", required=True, help="root email of the new account")
     standalone.add_argument("--name", required=True, help="name of the new account")
 
+    _audit_parser(commands)
     return parser
+
+
+def _audit_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    audit = commands.add_parser("audit", help="read the audit trail")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    export = audit_commands.add_parser(
+        "export",
+        help="write audit events as CloudTrail log files (works while the server runs)",
+        description="Write the audit events of a time range in CloudTrail's log-file layout: "
+        "OUTPUT/AWSLogs/<account>/CloudTrail/<region>/<YYYY>/<MM>/<DD>/"
+        "<account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<unique>.json, one file per account, "
+        "Region and hour. Files with the same events get the same name, so an export of an "
+        "overlapping range writes new files beside the old ones only where the events differ.",
+    )
+    _store_options(export)
+    export.add_argument(
+        "--since",
+        required=True,
+        help="first event time to export, ISO 8601 (e.g. 2026-12-04T20:00:00Z; UTC when no "
+        "offset is given)",
+    )
+    export.add_argument(
+        "--until",
+        help="export events before this ISO 8601 time (default: now)",
+    )
+    export.add_argument(
+        "--format",
+        choices=["jsonl"],
+        default="jsonl",
+        help="jsonl: each file is one line holding one JSON document, a CloudTrail "
+        '{"Records": [...]} object with the events oldest first (the only format)',
+    )
+    export.add_argument(
+        "--output", required=True, type=Path, help="directory to write the AWSLogs tree into"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from orgstack.cli import commands
+    from orgstack.cli import audit_commands, commands
 
     handlers = {
         "serve": commands.serve,
         "credentials": commands.credentials,
         "accounts": commands.accounts,
+        "audit": audit_commands.export,
     }
     try:
         return handlers[args.command](args)
