@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+from types import FrameType
 
 import uvicorn
 
@@ -58,8 +60,25 @@ def run(settings: Settings) -> int:
     )
     server = uvicorn.Server(config)
     log.info("starting address=%s store=%s", settings.base_url, describe_url(settings.database_url))
+    _keep_exit_status_after_shutdown()
     server.run()
     return 0 if server.started else 1
+
+
+def _keep_exit_status_after_shutdown() -> None:
+    """Make SIGTERM and SIGINT end with the server's own exit status.
+
+    uvicorn handles both signals with a graceful shutdown, then restores the handlers it found and
+    raises the signal again. With Python's defaults that second delivery kills the process with
+    SIGTERM or raises KeyboardInterrupt, so a clean stop would not exit with 0. Handlers that do
+    nothing make the second delivery harmless, while uvicorn's own handlers still serve the first.
+    """
+    for handled in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(handled, _ignore_signal)
+
+
+def _ignore_signal(signal_number: int, frame: FrameType | None) -> None:
+    return None
 
 
 def _announce(runtime: Runtime) -> None:
