@@ -19,7 +19,7 @@ from sqlalchemy.engine import Row
 
 from orgstack import accounts as account_store
 from orgstack import ids
-from orgstack.services.organizations import access, member_role
+from orgstack.services.organizations import access, handshake_store, member_role
 from orgstack.services.organizations.attachments import attach_defaults
 from orgstack.services.organizations.errors import (
     ConstraintViolationException,
@@ -228,11 +228,11 @@ def _failure_reason(context: jobs.JobContext, request: Row[Any]) -> str | None:
         return INVALID_EMAIL
     if account_store.email_in_use(context.db, request.email):
         return EMAIL_ALREADY_EXISTS
-    # The quota counts every account in the organization, the management account and accounts
-    # that are closed but not yet removed included.
-    if organization_account_count(context.db, request.organization_id) >= (
-        context.settings.max_accounts
-    ):
+    # The quota counts every account in the organization (the management account and closed
+    # accounts not yet removed included) and every open invitation.
+    used = organization_account_count(context.db, request.organization_id)
+    used += open_invitation_count(context.db, request.organization_id, context.now())
+    if used >= context.settings.max_accounts:
         return ACCOUNT_LIMIT_EXCEEDED
     return None
 
@@ -254,6 +254,15 @@ def organization_account_count(connection: Connection, organization_id: str) -> 
             .select_from(accounts)
             .where(accounts.c.organization_id == organization_id)
         ).scalar_one()
+    )
+
+
+def open_invitation_count(connection: Connection, organization_id: str, now: dt.datetime) -> int:
+    return sum(
+        1
+        for handshake in handshake_store.handshakes_of_organization(connection, organization_id)
+        if handshake.action == handshake_store.INVITE
+        and handshake.effective_state(now) in handshake_store.PENDING_STATES
     )
 
 

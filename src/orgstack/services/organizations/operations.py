@@ -5,6 +5,7 @@ from __future__ import annotations
 # Each module registers the operations of one concept when imported.
 from orgstack.services.organizations import (  # noqa: F401
     account_creation,
+    account_exit,
     account_records,
     all_features,
     delegation,
