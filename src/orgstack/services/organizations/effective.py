@@ -150,7 +150,8 @@ def describe_effective_policy(context: RequestContext, params: Params) -> Result
     # The API reference: a root or an OU as the target is not supported.
     if target_type_of(target_id) != ACCOUNT:
         raise policy_rules.target_not_supported()
-    # Any member may read its own effective policy; other accounts' need a reader.
+    # Any member may read its own effective policy. Reading another account's needs the
+    # management account or a delegated administrator.
     if target_id != view.caller_account_id and not _may_read_others(context, view):
         raise AccessDeniedException(access.ACCESS_DENIED_MESSAGE)
     place = find_account(context.db, view, target_id)

@@ -124,15 +124,15 @@ def list_targets_for_policy(context: RequestContext, params: Params) -> Result:
     policy = require_policy(context, view, params["PolicyId"])
 
     # FullAWSAccess may be attached to every account of a large organization, so the page is
-    # cut in SQL: one row beyond the page tells whether another page follows.
+    # cut in SQL. The one row fetched beyond the page shows whether another page follows.
     scope = f"targets-for-policy/{policy.id}"
     after = decode_token(context, scope, params.get("NextToken"))
     size = page_size(params)
     after_id = str(after[0]) if after else None
     target_ids = policy_store.target_ids_page(context.db, view.id, policy.id, after_id, size + 1)
 
-    shown = target_ids[:size]
-    targets = find_targets(context.db, view, shown)
-    items = [targets[target_id].summary() for target_id in shown if target_id in targets]
-    token = encode_token(context, scope, [shown[-1]]) if len(target_ids) > size else None
+    page_ids = target_ids[:size]
+    targets = find_targets(context.db, view, page_ids)
+    items = [targets[target_id].summary() for target_id in page_ids if target_id in targets]
+    token = encode_token(context, scope, [page_ids[-1]]) if len(target_ids) > size else None
     return {"Targets": items, "NextToken": token}

@@ -33,11 +33,10 @@ AUTHORIZATION_POLICY_KINDS = {
 DEFAULT_POLICIES_PER_ORGANIZATION = 1_000
 POLICIES_PER_ORGANIZATION = {SERVICE_CONTROL_POLICY: 10_000}
 
-# "Maximum number you can attach to a root, OU, or account", per type.
-# NOTE: the guide lists 5 for SCPs, RCPs, AI services opt-out and chat applications policies and
-# 10 for tag, backup and declarative policies. The types it does not list (Security Hub,
-# Inspector, Bedrock, S3, upgrade rollout, Network Security Director, GuardDuty) get 10 here,
-# which is a guess.
+# "Maximum number you can attach to a root, OU, or account", per type. The guide's table gives 5
+# for SCPs and AI services opt-out policies and 10 for tag and backup policies.
+# NOTE: the numbers for RCPs (5), chat applications policies (5), declarative policies (10) and
+# every type without an entry (10) are guesses in the same pattern, not published values.
 ATTACHMENTS_PER_TARGET = {
     SERVICE_CONTROL_POLICY: 5,
     RESOURCE_CONTROL_POLICY: 5,
@@ -91,8 +90,8 @@ def check_content(policy_type: str, content: str) -> None:
 def require_type_available(view: OrganizationView, policy_type: str) -> None:
     """Raise when the organization's feature set cannot use `policy_type`.
 
-    Every policy type needs all features. AWS answers SCPs and RCPs with
-    ORGANIZATION_NOT_IN_ALL_FEATURES_MODE; for the management policy types orgstack raises
+    Every policy type needs all features. For SCPs and RCPs AWS raises
+    ORGANIZATION_NOT_IN_ALL_FEATURES_MODE. For the management policy types orgstack raises
     PolicyTypeNotAvailableForOrganizationException, the error the API reference gives for a type
     that the feature set does not offer.
     """

@@ -205,17 +205,6 @@ def detach_type(connection: Connection, organization_id: str, policy_type: str) 
     )
 
 
-def any_attached_of_type(connection: Connection, organization_id: str, policy_type: str) -> bool:
-    found = connection.execute(
-        select(policy_attachments.c.target_id)
-        .select_from(policy_attachments.join(policies))
-        .where(policy_attachments.c.organization_id == organization_id)
-        .where(policies.c.type == policy_type)
-        .limit(1)
-    ).first()
-    return found is not None
-
-
 def target_ids_page(
     connection: Connection,
     organization_id: str,

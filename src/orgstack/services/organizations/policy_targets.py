@@ -1,4 +1,4 @@
-"""The roots, OUs and accounts that policies attach to, and an account's path from the root."""
+"""The roots, OUs and accounts that policies attach to."""
 
 from __future__ import annotations
 
@@ -56,13 +56,13 @@ def find_targets(
     connection: Connection, view: OrganizationView, target_ids: Iterable[str]
 ) -> dict[str, Target]:
     """Return the targets among `target_ids` that belong to the organization, keyed by ID."""
-    wanted = list(target_ids)
+    requested = list(target_ids)
     found: dict[str, Target] = {}
-    if view.root_id in wanted:
+    if view.root_id in requested:
         root_arn = ids.root_arn(view.management_account_id, view.id, view.root_id)
         found[view.root_id] = Target(view.root_id, ROOT, ROOT_NAME, root_arn)
 
-    ou_ids = [target for target in wanted if target_type_of(target) == ORGANIZATIONAL_UNIT]
+    ou_ids = [target for target in requested if target_type_of(target) == ORGANIZATIONAL_UNIT]
     if ou_ids:
         rows = connection.execute(
             select(organizational_units.c.id, organizational_units.c.name)
@@ -73,7 +73,7 @@ def find_targets(
             arn = ids.ou_arn(view.management_account_id, view.id, row.id)
             found[row.id] = Target(row.id, ORGANIZATIONAL_UNIT, row.name, arn)
 
-    account_ids = [target for target in wanted if target_type_of(target) == ACCOUNT]
+    account_ids = [target for target in requested if target_type_of(target) == ACCOUNT]
     if account_ids:
         rows = connection.execute(
             select(accounts.c.id, accounts.c.name)
