@@ -62,6 +62,7 @@ class CompiledStatement:
     not_principal: bool
     conditions: tuple[CompiledCondition, ...]
     errors: tuple[str, ...]
+    is_deny: bool = False
 
     def matches_action(self, action: str) -> bool:
         """Return whether the lower-cased action is covered by Action (or not by NotAction)."""
@@ -75,10 +76,12 @@ class CompiledStatement:
         """
         if self.resources is None:
             return True
-        if self.match_all_resources:
-            hit = True
-        else:
-            hit = any(pattern.matches(resource, context) for pattern in self.resources)
+        hit = self.match_all_resources
+        if not hit:
+            for pattern in self.resources:
+                if pattern.matches(resource, context):
+                    hit = True
+                    break
         return not hit if self.not_resource else hit
 
 
@@ -145,6 +148,7 @@ def compile_statement(statement: Statement, variables: bool) -> CompiledStatemen
         not_principal=statement.not_principal,
         conditions=conditions,
         errors=errors,
+        is_deny=statement.effect is Effect.DENY,
     )
 
 

@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from orgstack.policy.matching import arn_field_patterns, arn_like, glob_to_regex
+from orgstack.policy.matching import arn_field_regex, glob_to_regex
 from orgstack.policy.model import ConditionClause
 from orgstack.policy.operators import (
     BaseOperator,
@@ -89,8 +89,10 @@ def _matcher_for(base: BaseOperator, pattern: tuple[Literal | Wildcard, ...]) ->
         return lambda value: value == text
 
     if family is Family.ARN:
-        fields = arn_field_patterns(pattern)
-        return lambda value: arn_like(value, fields, text)
+        arn_regex = arn_field_regex(pattern)
+        if arn_regex is None:
+            return lambda value: False
+        return lambda value: arn_regex.fullmatch(value) is not None
 
     if family in (Family.NUMERIC, Family.DATE):
         convert = _to_number if family is Family.NUMERIC else parse_date
@@ -174,6 +176,7 @@ class CompiledCondition:
     operator: OperatorName | None
     values: tuple[PolicyValue, ...]
     error: str | None
+    static_matchers: tuple[Matcher, ...] | None = None
 
     def evaluate(self, context: Context, missing: list[str]) -> bool:
         """Return whether the clause holds; append the key to `missing` when it is absent.
@@ -189,7 +192,10 @@ class CompiledCondition:
         if operator.base.family is Family.NULL:
             return any(value.text.lower() == "false" for value in self.values)
 
-        matchers = [m for m in (v.matcher_in(operator.base, context) for v in self.values) if m]
+        matchers = self.static_matchers
+        if matchers is None:
+            resolved = (value.matcher_in(operator.base, context) for value in self.values)
+            matchers = tuple(matcher for matcher in resolved if matcher is not None)
         negated = operator.base.negated
 
         def one_value(value: str) -> bool:
@@ -227,8 +233,11 @@ def compile_condition(clause: ConditionClause, variables: bool) -> CompiledCondi
     values: list[PolicyValue] = []
     for text in clause.values:
         values.append(_prepare_value(base, text, variables))
+    static = None
+    if all(value.matcher is not None for value in values):
+        static = tuple(value.matcher for value in values if value.matcher is not None)
     return CompiledCondition(
-        clause.operator, clause.key, clause.key.lower(), operator, tuple(values), None
+        clause.operator, clause.key, clause.key.lower(), operator, tuple(values), None, static
     )
 
 

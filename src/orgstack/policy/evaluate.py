@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from orgstack.policy.compile import CompiledStatement
 from orgstack.policy.conditions import Context
@@ -42,8 +43,7 @@ _PRINCIPAL_LAYERS = (Layer.RESOURCE, Layer.RCP)
 LevelKey = tuple[Layer, int | None]
 
 
-@dataclass(frozen=True)
-class Facts:
+class Facts(NamedTuple):
     """What the decision needs to know about the request besides the statements."""
 
     caller: Caller
@@ -54,8 +54,7 @@ class Facts:
     has_session: bool
 
 
-@dataclass(frozen=True)
-class Grant:
+class Grant(NamedTuple):
     """A matching Allow statement; `principal_match` matters only for resource policies."""
 
     ref: StatementRef
@@ -157,7 +156,22 @@ class _Sorter:
                 self.policy(layer, ref, position, level.label)
 
     def policy(self, layer: Layer, ref: PolicyRef, position: int | None, label: str | None) -> None:
+        # This loop is the hot path of every decision: the action and resource tests are
+        # written out here rather than called per statement.
+        action, resource, context = self.action, self.resource, self.context
         for statement in ref.compiled.candidates(self.service):
+            matcher = statement.actions
+            hit = (
+                matcher.any_action
+                or action in matcher.exact
+                or (matcher.regex is not None and matcher.regex.fullmatch(action) is not None)
+            )
+            if hit is statement.not_action:
+                continue
+            if not statement.match_all_resources and not statement.matches_resource(
+                resource, context
+            ):
+                continue
             self.statement(layer, ref, statement, position, label)
 
     def statement(
@@ -168,27 +182,25 @@ class _Sorter:
         position: int | None,
         label: str | None,
     ) -> None:
-        if not statement.matches_action(self.action):
-            return
-        if not statement.matches_resource(self.resource, self.context):
-            return
+        """Record a statement whose action and resource match, if its principal and
+        conditions match too."""
         strength = self._principal_strength(layer, statement)
         if strength is PrincipalMatch.NONE:
             return
-        if not self._conditions_hold(ref, statement):
+        if statement.conditions and not self._conditions_hold(ref, statement):
             return
 
         statement_ref = StatementRef(
-            layer=layer,
-            policy_kind=ref.compiled.kind,
-            policy_name=ref.name,
-            level=label,
-            index=statement.index,
-            sid=statement.sid,
-            effect=statement.effect,
+            layer,
+            ref.compiled.kind,
+            ref.name,
+            label,
+            statement.index,
+            statement.sid,
+            statement.effect,
         )
         self.buckets.matched.append(statement_ref)
-        if statement.effect is Effect.DENY:
+        if statement.is_deny:
             self.buckets.denies.append(statement_ref)
         else:
             grant = Grant(statement_ref, strength)
@@ -212,6 +224,11 @@ class _Sorter:
         return match_principal(block, caller)
 
     def _conditions_hold(self, ref: PolicyRef, statement: CompiledStatement) -> bool:
+        context, missing = self.context, self.buckets.missing_keys
+        if not statement.errors:
+            # all() stops at the first false clause, so keys of later clauses are not reported.
+            return all(condition.evaluate(context, missing) for condition in statement.conditions)
+
         holds = True
         for condition in statement.conditions:
             if condition.error is not None:
@@ -219,15 +236,13 @@ class _Sorter:
                 self.buckets.errors.append(
                     f"{ref.name} statement {statement.index}: {condition.error}"
                 )
-                holds = holds and statement.effect is Effect.DENY
-                continue
-            if not condition.evaluate(self.context, self.buckets.missing_keys):
+                holds = holds and statement.is_deny
+            elif not condition.evaluate(context, missing):
                 holds = False
         return holds
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     """What `decide` returns: the decision and its evidence."""
 
     decision: Decision
@@ -331,12 +346,17 @@ def evaluate(request: Request, layers: Layers) -> EvaluationResult:
 
 
 def _present_layers(layers: Layers) -> frozenset[Layer]:
-    present = {
-        Layer.SCP: layers.scp_levels is not None,
-        Layer.RCP: layers.rcp_levels is not None,
-        Layer.IDENTITY: bool(layers.identity),
-        Layer.BOUNDARY: layers.boundary is not None,
-        Layer.SESSION: bool(layers.session),
-        Layer.RESOURCE: layers.resource is not None,
-    }
-    return frozenset(layer for layer, found in present.items() if found)
+    present: list[Layer] = []
+    if layers.scp_levels is not None:
+        present.append(Layer.SCP)
+    if layers.rcp_levels is not None:
+        present.append(Layer.RCP)
+    if layers.identity:
+        present.append(Layer.IDENTITY)
+    if layers.boundary is not None:
+        present.append(Layer.BOUNDARY)
+    if layers.session:
+        present.append(Layer.SESSION)
+    if layers.resource is not None:
+        present.append(Layer.RESOURCE)
+    return frozenset(present)

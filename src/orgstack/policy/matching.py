@@ -85,30 +85,31 @@ def compile_arn_pattern(tokens: tuple[Literal | Wildcard, ...]) -> re.Pattern[st
     return re.compile(arn_pattern_regex(tokens), re.DOTALL)
 
 
-def arn_like(value: str, pattern_fields: Sequence[re.Pattern[str]] | None, pattern: str) -> bool:
-    """ArnLike/ArnEquals: compare the six fields of `value` with those of `pattern`.
+def arn_field_regex(tokens: Sequence[Literal | Wildcard]) -> re.Pattern[str] | None:
+    """Compile an ArnLike/ArnEquals pattern, or return None if it has fewer than six fields.
 
-    `pattern_fields` are the compiled per-field globs (None when `pattern` has fewer than six
-    fields; then only an exact `*` pattern matches).
+    The six fields are compared separately: in the first five a wildcard never matches `:`,
+    which is the same as splitting the value at its first five colons and matching each part.
+    A lone `*` matches any value.
     """
-    if pattern == "*":
-        return True
-    if pattern_fields is None:
-        return False
-    parts = value.split(":", ARN_FIELDS - 1)
-    if len(parts) != ARN_FIELDS:
-        return False
-    return all(
-        regex.fullmatch(part) is not None for regex, part in zip(pattern_fields, parts, strict=True)
-    )
-
-
-def arn_field_patterns(tokens: Sequence[Literal | Wildcard]) -> tuple[re.Pattern[str], ...] | None:
-    """Compile the six fields of an ArnLike pattern, or return None if it has fewer fields."""
+    if len(tokens) == 1 and tokens[0] == Wildcard(STAR):
+        return re.compile(".*", re.DOTALL)
     fields = split_fields(tokens)
     if len(fields) != ARN_FIELDS:
         return None
-    return tuple(re.compile(glob_to_regex(field), re.DOTALL) for field in fields)
+    sources: list[str] = []
+    for position, field in enumerate(fields):
+        last_field = position == ARN_FIELDS - 1
+        pieces: list[str] = []
+        for token in field:
+            if isinstance(token, Literal):
+                pieces.append(re.escape(token.text))
+            elif token.symbol == STAR:
+                pieces.append(".*" if last_field else "[^:]*")
+            else:
+                pieces.append("." if last_field else "[^:]")
+        sources.append("".join(pieces))
+    return re.compile(":".join(sources), re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -123,10 +124,11 @@ class ActionMatcher:
     exact: frozenset[str]
     regex: re.Pattern[str] | None
     services: frozenset[str] | None
+    any_action: bool = False
 
     def matches(self, action: str) -> bool:
         """Return whether the lower-cased `action` matches any pattern."""
-        if action in self.exact:
+        if self.any_action or action in self.exact:
             return True
         return self.regex is not None and self.regex.fullmatch(action) is not None
 
@@ -151,5 +153,8 @@ def build_action_matcher(patterns: Iterable[str]) -> ActionMatcher:
     if wildcard_sources:
         regex = re.compile("|".join(f"(?:{source})" for source in wildcard_sources), re.DOTALL)
     return ActionMatcher(
-        frozenset(exact), regex, frozenset(services) if services is not None else None
+        frozenset(exact),
+        regex,
+        frozenset(services) if services is not None else None,
+        any_action="*" in exact or any(source == ".*" for source in wildcard_sources),
     )

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
+from functools import lru_cache
 
 from orgstack.policy.model import PrincipalBlock
 
@@ -71,6 +72,15 @@ def read_caller(
     principal_arn: str, principal_account: str | None, context: Mapping[str, tuple[str, ...]]
 ) -> Caller:
     """Describe the caller from its ARN, using `aws:PrincipalArn` for a session's role ARN."""
+    principal_arn_values = context.get("aws:principalarn", ())
+    context_parent = principal_arn_values[0] if len(principal_arn_values) == 1 else None
+    return _read_caller(principal_arn, principal_account, context_parent)
+
+
+@lru_cache(maxsize=4096)
+def _read_caller(
+    principal_arn: str, principal_account: str | None, context_parent: str | None
+) -> Caller:
     match = _IAM_ARN.match(principal_arn)
     if match is None:
         caller_type = (
@@ -80,8 +90,6 @@ def read_caller(
 
     partition, rest = match["partition"], match["rest"]
     account: str = principal_account or match["account"]
-    principal_arn_values = context.get("aws:principalarn", ())
-    context_parent = principal_arn_values[0] if len(principal_arn_values) == 1 else None
 
     if rest == "root":
         return Caller(principal_arn, account, CallerType.ROOT, partition, None, None)

@@ -24,8 +24,11 @@ def normalize_context(context: Mapping[str, ContextValue]) -> dict[str, tuple[st
     """
     normalized: dict[str, tuple[str, ...]] = {}
     for key, value in context.items():
-        if isinstance(value, str | bool | int | float):
-            values: tuple[str, ...] = (_text(value),)
+        values: tuple[str, ...]
+        if type(value) is str:
+            values = (value,)
+        elif isinstance(value, str | bool | int | float):
+            values = (_text(value),)
         else:
             values = tuple(_text(item) for item in value)
         normalized[key.lower()] = values

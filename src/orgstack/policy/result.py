@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from orgstack.policy.model import Effect, PolicyKind
 from orgstack.policy.request import Request
@@ -26,6 +27,10 @@ class Layer(StrEnum):
     BOUNDARY = "boundary"
     SESSION = "session"
     RESOURCE = "resource"
+
+    # Enum's own __hash__ is Python code; the str hash is equivalent (a member equals its value)
+    # and keeps the dict lookups on the evaluation hot path in C.
+    __hash__ = str.__hash__
 
 
 # The order in which AWS's enforcement logic looks at the layers (IAM User Guide, "How AWS
@@ -50,15 +55,14 @@ LAYER_KIND = {
 }
 
 
-@dataclass(frozen=True)
-class StatementRef:
+class StatementRef(NamedTuple):
     """A statement that matched the request, located by layer, policy and tree level."""
 
     layer: Layer
     policy_kind: PolicyKind
     policy_name: str
     level: str | None
-    index: int
+    statement_index: int
     sid: str | None
     effect: Effect
 
@@ -66,7 +70,8 @@ class StatementRef:
         """Return e.g. `scp p-1234 at ou-ab12-34cd56ef, statement 2 (DenyRegions): Deny`."""
         where = f" at {self.level}" if self.level is not None else ""
         sid = f" ({self.sid})" if self.sid else ""
-        return f"{self.layer} {self.policy_name}{where}, statement {self.index}{sid}: {self.effect}"
+        statement = f"statement {self.statement_index}{sid}"
+        return f"{self.layer} {self.policy_name}{where}, {statement}: {self.effect}"
 
 
 @dataclass(frozen=True)

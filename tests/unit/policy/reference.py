@@ -326,11 +326,8 @@ def statement_applies(
         hit = False
         for pattern in as_list(statement[key]):
             resolved = substitute(pattern, context, enabled)
-            if resolved is not None and (
-                plain(resolved) == "*"
-                and "\x00" not in resolved
-                or literal_glob(resolved, resource, arn_glob)
-            ):
+            is_star = resolved is not None and plain(resolved) == "*" and "\x00" not in resolved
+            if resolved is not None and (is_star or literal_glob(resolved, resource, arn_glob)):
                 hit = True
         if hit == (key == "NotResource"):
             return 0
