@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.harness import Account, Server, create_member_account
+from tests.harness import Account, Server, create_member_account, give_root_key
 
 TRUST = json.dumps(
     {
@@ -364,8 +364,6 @@ def test_member_account_has_access_role(server: Server, management: Account) -> 
     org = server.client("organizations", management)
     org.create_organization(FeatureSet="ALL")
     member_id = create_member_account(server, org)
-    from tests.harness import give_root_key
-
     member = give_root_key(server, member_id)
     iam = server.client("iam", member)
 
