@@ -168,7 +168,11 @@ def _cached_matcher(base: BaseOperator, pattern: tuple[Literal | Wildcard, ...])
 
 @dataclass(frozen=True)
 class CompiledCondition:
-    """One clause ready to evaluate. `error` is set when the operator is unknown."""
+    """One clause ready to evaluate. `error` is set when the operator is unknown.
+
+    `absent_result` (the result when the key is missing) and `null_result` (the result of a
+    Null clause when the key is present) are worked out once, at compile time.
+    """
 
     operator_text: str
     key: str
@@ -177,37 +181,47 @@ class CompiledCondition:
     values: tuple[PolicyValue, ...]
     error: str | None
     static_matchers: tuple[Matcher, ...] | None = None
+    absent_result: bool = False
+    null_result: bool | None = None
+    negated: bool = False
+    qualifier: SetQualifier = SetQualifier.NONE
 
     def evaluate(self, context: Context, missing: list[str]) -> bool:
         """Return whether the clause holds; append the key to `missing` when it is absent.
 
         Must not be called when `error` is set: the statement decides how to fail closed.
         """
-        operator = self.operator
-        assert operator is not None
         present = context.get(self.lookup_key)
         if not present:
             missing.append(self.key)
-            return _absent_result(operator, self.values)
-        if operator.base.family is Family.NULL:
-            return any(value.text.lower() == "false" for value in self.values)
+            return self.absent_result
+        if self.null_result is not None:
+            return self.null_result
 
         matchers = self.static_matchers
         if matchers is None:
-            resolved = (value.matcher_in(operator.base, context) for value in self.values)
+            assert self.operator is not None
+            base = self.operator.base
+            resolved = (value.matcher_in(base, context) for value in self.values)
             matchers = tuple(matcher for matcher in resolved if matcher is not None)
-        negated = operator.base.negated
+        negated = self.negated
+        qualifier = self.qualifier
 
-        def one_value(value: str) -> bool:
-            hit = any(matcher(value) for matcher in matchers)
-            return not hit if negated else hit
+        if not qualifier:
+            for value in present:
+                for matcher in matchers:
+                    if matcher(value):
+                        return not negated
+            return negated
+        per_value = (
+            any(matcher(value) for matcher in matchers) is not negated for value in present
+        )
+        if qualifier == _FOR_ALL:
+            return all(per_value)
+        return any(per_value)
 
-        if operator.qualifier is SetQualifier.FOR_ALL_VALUES:
-            return all(one_value(value) for value in present)
-        if operator.qualifier is SetQualifier.FOR_ANY_VALUE:
-            return any(one_value(value) for value in present)
-        hit = any(matcher(value) for value in present for matcher in matchers)
-        return not hit if negated else hit
+
+_FOR_ALL = SetQualifier.FOR_ALL_VALUES
 
 
 def _absent_result(operator: OperatorName, values: tuple[PolicyValue, ...]) -> bool:
@@ -236,8 +250,21 @@ def compile_condition(clause: ConditionClause, variables: bool) -> CompiledCondi
     static = None
     if all(value.matcher is not None for value in values):
         static = tuple(value.matcher for value in values if value.matcher is not None)
+    null_result = None
+    if base.family is Family.NULL:
+        null_result = any(value.text.lower() == "false" for value in values)
     return CompiledCondition(
-        clause.operator, clause.key, clause.key.lower(), operator, tuple(values), None, static
+        operator_text=clause.operator,
+        key=clause.key,
+        lookup_key=clause.key.lower(),
+        operator=operator,
+        values=tuple(values),
+        error=None,
+        static_matchers=static,
+        absent_result=_absent_result(operator, tuple(values)),
+        null_result=null_result,
+        negated=base.negated,
+        qualifier=operator.qualifier,
     )
 
 
