@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from orgstack.store import schema_identity  # noqa: F401  (registers its tables)
 from orgstack.store.schema import metadata
 
 connection = context.config.attributes.get("connection")
