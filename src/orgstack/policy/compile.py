@@ -20,18 +20,36 @@ from orgstack.policy.findings import PolicySyntaxError
 from orgstack.policy.grammar import Collector, read_policy
 from orgstack.policy.matching import ActionMatcher, build_action_matcher, compile_arn_pattern
 from orgstack.policy.model import Effect, Policy, PolicyKind, PrincipalBlock, Statement
-from orgstack.policy.variables import Literal, Token, Wildcard, has_variables, resolve, tokenize
+from orgstack.policy.variables import (
+    Literal,
+    Token,
+    Wildcard,
+    fill,
+    has_variables,
+    tokenize,
+    variable_values,
+)
 
 Document = str | Mapping[str, object] | Policy
 
 
+# How many distinct variable values one pattern keeps compiled regexes for.
+_PER_PATTERN_CACHE = 256
+
+
 @dataclass(frozen=True)
 class ResourcePattern:
-    """One Resource entry: a compiled regex, or tokens resolved per request (variables)."""
+    """One Resource entry: a compiled regex, or tokens resolved per request (variables).
+
+    Regexes built for variable values are kept per pattern, keyed by those values.
+    """
 
     text: str
     regex: re.Pattern[str] | None
     tokens: tuple[Token, ...] | None
+    by_values: dict[tuple[str, ...], re.Pattern[str]] = field(
+        default_factory=dict, compare=False, hash=False
+    )
 
     def matches(self, resource: str, context: Context) -> bool:
         """Return whether `resource` matches; an unresolvable variable matches nothing."""
@@ -39,10 +57,14 @@ class ResourcePattern:
         if regex is None:
             if self.tokens is None:
                 return False
-            resolved = resolve(self.tokens, context)
-            if resolved is None:
+            values = variable_values(self.tokens, context)
+            if values is None:
                 return False
-            regex = compile_arn_pattern(resolved)
+            regex = self.by_values.get(values)
+            if regex is None:
+                if len(self.by_values) >= _PER_PATTERN_CACHE:
+                    self.by_values.clear()
+                regex = self.by_values[values] = compile_arn_pattern(fill(self.tokens, values))
         return regex.fullmatch(resource) is not None
 
 

@@ -20,7 +20,7 @@ import ipaddress
 import operator as op
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from orgstack.policy.matching import arn_field_regex, glob_to_regex
 from orgstack.policy.model import ConditionClause
@@ -33,7 +33,15 @@ from orgstack.policy.operators import (
     read_operator,
 )
 from orgstack.policy.timeparse import parse_date
-from orgstack.policy.variables import Literal, Token, Wildcard, has_variables, resolve, tokenize
+from orgstack.policy.variables import (
+    Literal,
+    Token,
+    Wildcard,
+    fill,
+    has_variables,
+    tokenize,
+    variable_values,
+)
 
 Context = Mapping[str, tuple[str, ...]]
 Matcher = Callable[[str], bool]
@@ -133,37 +141,38 @@ def _matcher_for(base: BaseOperator, pattern: tuple[Literal | Wildcard, ...]) ->
     raise AssertionError(f"no matcher for family {family}")  # Null is handled by the caller
 
 
+# How many distinct variable values one condition value keeps prepared matchers for.
+_PER_VALUE_CACHE = 256
+
+
 @dataclass(frozen=True)
 class PolicyValue:
-    """One value of a clause: a prepared matcher, or tokens to resolve per request."""
+    """One value of a clause: a prepared matcher, or tokens to resolve per request.
+
+    Matchers built for variable values are kept per policy value, keyed by those values.
+    """
 
     text: str
     matcher: Matcher | None
     tokens: tuple[Token, ...] | None
+    by_values: dict[tuple[str, ...], Matcher] = field(
+        default_factory=dict, compare=False, hash=False
+    )
 
     def matcher_in(self, base: BaseOperator, context: Context) -> Matcher | None:
         """Return the matcher for this request, or None when a variable has no value."""
         if self.matcher is not None:
             return self.matcher
         assert self.tokens is not None
-        resolved = resolve(self.tokens, context)
-        if resolved is None:
+        values = variable_values(self.tokens, context)
+        if values is None:
             return None
-        return _cached_matcher(base, resolved)
-
-
-_MATCHER_CACHE: dict[tuple[str, tuple[Literal | Wildcard, ...]], Matcher] = {}
-_MATCHER_CACHE_LIMIT = 4096
-
-
-def _cached_matcher(base: BaseOperator, pattern: tuple[Literal | Wildcard, ...]) -> Matcher:
-    key = (base.name, pattern)
-    found = _MATCHER_CACHE.get(key)
-    if found is None:
-        if len(_MATCHER_CACHE) >= _MATCHER_CACHE_LIMIT:
-            _MATCHER_CACHE.clear()
-        found = _MATCHER_CACHE[key] = _matcher_for(base, pattern)
-    return found
+        found = self.by_values.get(values)
+        if found is None:
+            if len(self.by_values) >= _PER_VALUE_CACHE:
+                self.by_values.clear()
+            found = self.by_values[values] = _matcher_for(base, fill(self.tokens, values))
+        return found
 
 
 @dataclass(frozen=True)

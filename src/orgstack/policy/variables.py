@@ -121,25 +121,33 @@ def has_variables(tokens: tuple[Token, ...]) -> bool:
     return any(isinstance(token, Variable) for token in tokens)
 
 
-def resolve(
+def variable_values(
     tokens: tuple[Token, ...], context: Mapping[str, tuple[str, ...]]
-) -> tuple[Literal | Wildcard, ...] | None:
-    """Replace each variable by its single context value or its default.
+) -> tuple[str, ...] | None:
+    """Return the value of each variable in `tokens`, in order.
 
-    `context` maps lower-cased key names to values. Returns None when a variable has no value
-    and no default, or when its key has several values: IAM then treats the entry as matching
-    nothing. A substituted value is literal text, so a `*` in a tag value is not a wildcard.
+    `context` maps lower-cased key names to values. A variable takes its single context value,
+    or its default when the key is absent. Returns None when a variable has no value and no
+    default, or when its key has several values: IAM then treats the entry as matching nothing.
     """
-    resolved: list[Literal | Wildcard] = []
+    values: list[str] = []
     for token in tokens:
         if not isinstance(token, Variable):
-            resolved.append(token)
             continue
-        values = context.get(token.key.lower())
-        if values is not None and len(values) == 1:
-            resolved.append(Literal(values[0]))
-        elif values is None and token.default is not None:
-            resolved.append(Literal(token.default))
+        found = context.get(token.key.lower())
+        if found is not None and len(found) == 1:
+            values.append(found[0])
+        elif found is None and token.default is not None:
+            values.append(token.default)
         else:
             return None
-    return tuple(resolved)
+    return tuple(values)
+
+
+def fill(tokens: tuple[Token, ...], values: tuple[str, ...]) -> tuple[Literal | Wildcard, ...]:
+    """Replace the variables in `tokens` by `values` (as literal text, never as wildcards)."""
+    remaining = iter(values)
+    return tuple(
+        Literal(next(remaining)) if isinstance(token, Variable) else token for token in tokens
+    )
+
