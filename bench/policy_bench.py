@@ -106,7 +106,7 @@ DENY_LEAVE = {
 
 
 def _permission_set_policy() -> dict[str, Any]:
-    """A developer permission set of about 30 statements across common services."""
+    """Build a developer permission set of about 30 statements across common services."""
     statements: list[dict[str, Any]] = []
     services = ["s3", "dynamodb", "sqs", "sns", "lambda", "logs", "cloudwatch", "ecr", "ecs", "ssm"]
     for service in services:

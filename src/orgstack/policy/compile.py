@@ -1,6 +1,6 @@
 """Compile policies once into matchers, cached by content hash.
 
-A compiled statement holds its action matcher, resource regexes and prepared conditions; a
+A compiled statement contains its action matcher, resource regexes and prepared conditions; a
 compiled policy indexes its statements by the service prefix of their actions, so a request
 only looks at statements that can match its action.
 """
@@ -242,10 +242,10 @@ def content_digest(document: str | Mapping[str, object]) -> str:
 def compile_policy(document: Document, kind: PolicyKind) -> CompiledPolicy:
     """Compile a document, reusing the cached result for identical content and kind.
 
-    Only structural problems raise `PolicySyntaxError` (not JSON, no statements, a statement
-    without Effect or Action, an unreadable Condition or Principal). Kind rules are not enforced
-    here, and an unknown condition operator is kept so that evaluation fails closed on it and
-    reports it; call `validate` to check a document before storing it.
+    Only structural problems raise `PolicySyntaxError`: not JSON, no statements, a statement
+    without Effect or Action, an unreadable Condition or Principal. Kind rules are not enforced
+    here. An unknown condition operator is kept, so that evaluation fails closed on it and
+    reports it. Call `validate` to check a document before storing it.
     """
     if isinstance(document, Policy):
         key_text = repr(document)

@@ -7,8 +7,8 @@ for multivalued context keys"):
   operator matches only when none of the values matches.
 - A key absent from the context makes a positive operator false and a negated operator true;
   `...IfExists` makes the clause true; `Null` tests presence.
-- `ForAllValues:` is true when every context value matches (and when the key is absent or
-  empty); `ForAnyValue:` is true when at least one does (false when absent).
+- `ForAllValues:` is true when every context value matches, and also when the key is absent
+  or empty. `ForAnyValue:` is true when at least one value matches, so never when absent.
 - A policy variable that cannot be resolved makes that value match nothing.
 """
 

@@ -54,7 +54,7 @@ LevelKey = tuple[Layer, int | None]
 
 
 class Facts(NamedTuple):
-    """What the decision needs to know about the request besides the statements."""
+    """Facts about the request, besides its statements, that the decision needs."""
 
     caller: Caller
     same_account: bool
@@ -241,7 +241,7 @@ class _Sorter:
 
 
 class Outcome(NamedTuple):
-    """What `decide` returns: the decision and its evidence."""
+    """The return value of `decide`: the decision and its evidence."""
 
     decision: Decision
     denied_by: Layer | None
@@ -275,10 +275,10 @@ def decide(facts: Facts, buckets: Buckets) -> Outcome:
     """Step 2: decide from the buckets.
 
     An explicit deny anywhere wins. Then every RCP and SCP level must allow. Then the request
-    needs a grant: within one account either a resource policy naming the caller, or an
-    identity-based allow (plus a resource policy naming the caller's role) within the
-    boundary and session policy; across accounts both the principal's side and the resource
-    policy.
+    needs a grant. Within one account, a resource policy naming the caller is enough; otherwise
+    an identity-based allow (or a resource policy naming the caller's role) is needed, within
+    the boundary and the session policy. Across accounts, both the principal's side and the
+    resource policy must allow.
     """
     if buckets.denies:
         denied_by = min((ref.layer for ref in buckets.denies), key=LAYER_ORDER.index)

@@ -2,9 +2,9 @@
 
 Every pattern is turned into a regular expression by escaping its literal text first and only
 then mapping the wildcards, so `.`, `+`, `(` and the like in an ARN match only themselves.
-Sources: IAM User Guide, "IAM JSON policy elements: Action" (case-insensitive, `*` and `?`
-anywhere), "Resource" (ARN fields, case-sensitive) and "Condition operators" (`ArnLike` compares
-the six ARN fields separately; `StringLike` compares the whole string).
+Sources are the IAM User Guide pages "IAM JSON policy elements: Action" (case-insensitive, `*`
+and `?` anywhere), "Resource" (ARN fields, case-sensitive) and "Condition operators". There,
+`ArnLike` compares the six ARN fields separately and `StringLike` compares the whole string.
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ def arn_field_regex(tokens: Sequence[Literal | Wildcard]) -> re.Pattern[str] | N
 class ActionMatcher:
     """Matches lower-cased action names against the patterns of one Action element.
 
-    `exact` holds the patterns without wildcards; `regex` joins the others into one
+    `exact` contains the patterns without wildcards; `regex` joins the others into one
     alternation. `services` lists the literal service prefixes the patterns can match, or is
     None when some pattern leaves the service open (for example `*` or `s3*:Get*`).
     """

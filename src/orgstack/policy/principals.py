@@ -1,11 +1,12 @@
 """Who is calling, and how a `Principal` or `NotPrincipal` element names the caller.
 
-How a same-account resource-based policy grants depends on which ARN it names (IAM User Guide,
-"Policy evaluation for requests within a single account", "Session policies", "Permissions
-boundaries"): naming the caller's own ARN (an IAM user, an assumed-role session, a federated
-user session) grants directly; naming the role behind a session (or the IAM user behind a
-federated session) adds to the identity-based permissions, which the boundary and session
-policy still limit; naming the account delegates to the account's identity-based policies.
+A same-account resource-based policy grants in a way that depends on which ARN it names.
+Naming the caller's own ARN (an IAM user, an assumed-role session, a federated user session)
+grants directly. Naming the role behind a session, or the IAM user behind a federated session,
+adds to the identity-based permissions, which the boundary and session policy still limit.
+Naming the account delegates to the account's identity-based policies. Sources: IAM User Guide,
+"Policy evaluation for requests within a single account", "Session policies" and "Permissions
+boundaries".
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ class CallerType(StrEnum):
 
 
 class PrincipalMatch(IntEnum):
-    """How closely a principal element names the caller; larger is more specific."""
+    """The closeness with which a principal element names the caller (larger is closer)."""
 
     NONE = 0
     ACCOUNT = 1

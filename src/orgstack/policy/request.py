@@ -41,8 +41,8 @@ class Request:
 
     `resource` is an ARN or `"*"` for actions without a resource type. `principal_account`
     and `resource_account` default to the account in the principal ARN and in the resource ARN
-    (S3 ARNs carry none, and then the principal's account is assumed). `context` holds the
-    condition keys and values as the caller supplies them; the engine adds none.
+    (S3 ARNs carry none, and then the principal's account is assumed). `context` contains the
+    condition keys and values as the caller supplies them, and the engine adds none.
     """
 
     action: str

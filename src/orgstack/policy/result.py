@@ -28,8 +28,8 @@ class Layer(StrEnum):
     SESSION = "session"
     RESOURCE = "resource"
 
-    # Enum's own __hash__ is Python code; the str hash is equivalent (a member equals its value)
-    # and keeps the dict lookups on the evaluation hot path in C.
+    # Enum's own __hash__ is Python code. The str hash is equivalent, because a member equals
+    # its value, and it keeps the dict lookups on the evaluation hot path in C.
     __hash__ = str.__hash__
 
 
@@ -90,7 +90,7 @@ class EvaluationResult:
     explicit deny, the granting Allow statements of every required layer for an allow.
     `blocking` lists every matching Deny statement, and `missing_allows` every layer or level
     without a matching Allow. `missing_context_keys` names condition keys that were absent from
-    the request while their statement's action and resource matched; `errors` reports problems
+    the request while their statement's action and resource matched. `errors` reports problems
     such as an unknown condition operator, which fail closed. `scp_levels` and `rcp_levels`
     are the tree path (root first) of the levels that applied, or None when the layer did not
     apply to this request. `present_layers` names the layers that had at least one policy.

@@ -150,4 +150,3 @@ def fill(tokens: tuple[Token, ...], values: tuple[str, ...]) -> tuple[Literal | 
     return tuple(
         Literal(next(remaining)) if isinstance(token, Variable) else token for token in tokens
     )
-

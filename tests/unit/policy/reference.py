@@ -33,8 +33,8 @@ def glob(pattern: str, text: str) -> bool:
 
 
 def arn_glob(pattern: str, text: str, colons_seen: int = 0) -> bool:
-    """Resource matching: wildcards stay inside one of the first five ARN fields, except a `*`
-    that ends its field; in the sixth (resource) field they match anything."""
+    """Match a Resource pattern. Wildcards stay inside one of the first five ARN fields, except
+    a `*` that ends its field. In the sixth (resource) field they match anything."""
     if not pattern:
         return not text
     head = pattern[0]

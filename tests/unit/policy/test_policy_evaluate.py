@@ -89,7 +89,7 @@ def test_resource_policy_naming_session_bypasses_session_policy() -> None:
     assert decided(data) == ("Allow", None)
 
 
-def test_resource_policy_naming_role_is_limited_by_session_policy() -> None:
+def test_role_grant_limited_by_session_policy() -> None:
     data = case(
         SESSION, resource_policy=bucket_policy({"AWS": ROLE}), session_policy=allow("ec2:*")
     )
@@ -178,7 +178,7 @@ def test_cross_account_needs_identity_policy() -> None:
     assert decided(data) == ("ImplicitDeny", "identity")
 
 
-def test_cross_account_account_principal_is_enough_on_resource_side() -> None:
+def test_cross_account_account_principal_suffices() -> None:
     data = case(
         identity=[allow()], resource_policy=bucket_policy({"AWS": ACCOUNT}), resource_account=OTHER
     )
