@@ -19,7 +19,6 @@ from orgstack.services.organizations import access, policy_rules, policy_store
 from orgstack.services.organizations.account_records import account_record
 from orgstack.services.organizations.attachments import enabled_policy_types
 from orgstack.services.organizations.errors import (
-    AccessDeniedException,
     AccountNotFoundException,
     EffectivePolicyNotFoundException,
     TargetNotFoundException,
@@ -33,8 +32,9 @@ from orgstack.services.organizations.management_policies import (
     parse_document,
 )
 from orgstack.services.organizations.pagination import page
+from orgstack.services.organizations.policies import require_reader
 from orgstack.services.organizations.policy_store import Attached
-from orgstack.services.organizations.policy_targets import ACCOUNT, target_type_of
+from orgstack.services.organizations.policy_targets import ACCOUNT, target_arn, target_type_of
 from orgstack.services.organizations.tree import account_path, container_paths
 from orgstack.services.registry import Params, RequestContext, Result, operation
 from orgstack.store.schema import accounts, organizational_units
@@ -135,12 +135,6 @@ def _require_enabled(
         raise EffectivePolicyNotFoundException()
 
 
-def _may_read_others(context: RequestContext, view: access.OrganizationView) -> bool:
-    return view.caller_is_management or access.is_delegated_administrator(
-        context.db, view.caller_account_id
-    )
-
-
 @operation("organizations", "DescribeEffectivePolicy", read_only=True)
 def describe_effective_policy(context: RequestContext, params: Params) -> Result:
     view = access.member_view(context)
@@ -151,9 +145,10 @@ def describe_effective_policy(context: RequestContext, params: Params) -> Result
     if target_type_of(target_id) != ACCOUNT:
         raise policy_rules.target_not_supported()
     # Any member may read its own effective policy. Reading another account's needs the
-    # management account or a delegated administrator.
-    if target_id != view.caller_account_id and not _may_read_others(context, view):
-        raise AccessDeniedException(access.ACCESS_DENIED_MESSAGE)
+    # management account, a delegated administrator or the resource policy's permission.
+    if target_id != view.caller_account_id:
+        arns = [target_arn(view, target_id)]
+        require_reader(context, view, "DescribeEffectivePolicy", arns, policy_type)
     place = find_account(context.db, view, target_id)
     if place is None:
         raise TargetNotFoundException()
@@ -174,8 +169,9 @@ def describe_effective_policy(context: RequestContext, params: Params) -> Result
 
 @operation("organizations", "ListAccountsWithInvalidEffectivePolicy", read_only=True)
 def list_accounts_with_invalid_effective_policy(context: RequestContext, params: Params) -> Result:
-    view = access.reader_view(context)
+    view = access.member_view(context)
     policy_type = params["PolicyType"]
+    require_reader(context, view, "ListAccountsWithInvalidEffectivePolicy", (), policy_type)
     _require_enabled(context, view, policy_type)
 
     snapshot = load_snapshot(context.db, view, policy_type)
@@ -206,8 +202,10 @@ def _row_id(row: Any) -> str:
 
 @operation("organizations", "ListEffectivePolicyValidationErrors", read_only=True)
 def list_effective_policy_validation_errors(context: RequestContext, params: Params) -> Result:
-    view = access.reader_view(context)
+    view = access.member_view(context)
     policy_type = params["PolicyType"]
+    arns = [target_arn(view, params["AccountId"])]
+    require_reader(context, view, "ListEffectivePolicyValidationErrors", arns, policy_type)
     place = find_account(context.db, view, params["AccountId"])
     if place is None:
         raise AccountNotFoundException()

@@ -1,12 +1,13 @@
 """Organizations policies: CreatePolicy, UpdatePolicy, DeletePolicy, DescribePolicy, ListPolicies.
 
-Also the rule for who may change policies (`may_manage_policies`), which the attachment and
-policy type operations share.
+Also the rules for who may change and read policies (`may_manage_policies`,
+`may_read_policies`), which the attachment, policy type and effective policy operations share.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from orgstack import ids
@@ -28,25 +29,100 @@ AUDIT_POLICY_TYPE = "AWS::Organizations::Policy"
 
 
 def may_manage_policies(
-    context: RequestContext, view: access.OrganizationView, action: str
+    context: RequestContext,
+    view: access.OrganizationView,
+    action: str,
+    resource_arns: Sequence[str] = (),
+    policy_type: str | None = None,
 ) -> bool:
-    """Return whether the caller may run the policy-changing operation `action`.
+    """Return whether the caller may run `action` (`CreatePolicy`, `AttachPolicy` …).
 
-    The management account always may.
-    TODO: also allow a delegated administrator for policy management: an account that the
-    organization's resource policy (PutResourcePolicy) allows `organizations:<action>` in a
-    statement naming it as principal, evaluated with the IAM policy engine. Until then only the
-    management account may create, change, attach or detach policies and enable policy types.
+    The management account always may. Another member account may when the organization's
+    resource policy (PutResourcePolicy) allows `organizations:<action>` on every ARN of
+    `resource_arns`, with `policy_type` as the `organizations:PolicyType` condition key.
     """
-    return view.caller_is_management
+    if view.caller_is_management:
+        return True
+    try:
+        access.resource_policy_view(context, f"organizations:{action}", resource_arns, policy_type)
+    except AccessDeniedException:
+        return False
+    return True
 
 
-def manager_view(context: RequestContext, action: str) -> access.OrganizationView:
-    """Return the caller's organization when the caller may run `action`, else raise."""
-    view = access.member_view(context)
-    if not may_manage_policies(context, view, action):
+def may_read_policies(
+    context: RequestContext,
+    view: access.OrganizationView,
+    action: str,
+    resource_arns: Sequence[str] = (),
+    policy_type: str | None = None,
+) -> bool:
+    """Return whether the caller may run the read-only `action` (`ListPolicies` …).
+
+    That is the management account, a delegated administrator of any service, or an account
+    that the resource policy allows the action.
+    """
+    if access.is_delegated_administrator(context.db, view.caller_account_id):
+        return True
+    return may_manage_policies(context, view, action, resource_arns, policy_type)
+
+
+def require_manager(
+    context: RequestContext,
+    view: access.OrganizationView,
+    action: str,
+    resource_arns: Sequence[str] = (),
+    policy_type: str | None = None,
+) -> None:
+    if not may_manage_policies(context, view, action, resource_arns, policy_type):
         raise AccessDeniedException(access.ACCESS_DENIED_MESSAGE)
-    return view
+
+
+def require_reader(
+    context: RequestContext,
+    view: access.OrganizationView,
+    action: str,
+    resource_arns: Sequence[str] = (),
+    policy_type: str | None = None,
+) -> None:
+    if not may_read_policies(context, view, action, resource_arns, policy_type):
+        raise AccessDeniedException(access.ACCESS_DENIED_MESSAGE)
+
+
+def policy_arn_of(view: access.OrganizationView, policy: PolicyRow | None, policy_id: str) -> str:
+    """Return the policy's ARN, or for an unknown ID an SCP ARN of the caller's organization.
+
+    Authorization needs an ARN before the handler reports that the policy does not exist.
+    """
+    if policy is not None:
+        return policy.arn
+    return ids.policy_arn(
+        view.management_account_id, view.id, policy_rules.SERVICE_CONTROL_POLICY, policy_id
+    )
+
+
+def authorized_policy(
+    context: RequestContext,
+    view: access.OrganizationView,
+    action: str,
+    policy_id: str,
+    target_arns: Sequence[str] = (),
+    read_only: bool = False,
+) -> PolicyRow:
+    """Authorize `action` on a policy (and on `target_arns`), then return the policy.
+
+    Raises AccessDeniedException first, then PolicyNotFoundException for an unknown policy.
+    """
+    policy = policy_store.find_policy(context.db, view.id, policy_id)
+    resource_arns = [policy_arn_of(view, policy, policy_id), *target_arns]
+    policy_type = None if policy is None else policy.type
+    if read_only:
+        require_reader(context, view, action, resource_arns, policy_type)
+    else:
+        require_manager(context, view, action, resource_arns, policy_type)
+    if policy is None:
+        raise PolicyNotFoundException()
+    return policy
 
 
 def require_policy(
@@ -80,8 +156,9 @@ def _duplicate_name() -> DuplicatePolicyException:
 
 @operation("organizations", "CreatePolicy", read_only=False)
 def create_policy(context: RequestContext, params: Params) -> Result:
-    view = manager_view(context, "CreatePolicy")
+    view = access.member_view(context)
     policy_type = params["Type"]
+    require_manager(context, view, "CreatePolicy", (), policy_type)
     name = params["Name"]
     content = params["Content"]
 
@@ -119,8 +196,8 @@ def create_policy(context: RequestContext, params: Params) -> Result:
 
 @operation("organizations", "UpdatePolicy", read_only=False)
 def update_policy(context: RequestContext, params: Params) -> Result:
-    view = manager_view(context, "UpdatePolicy")
-    policy = require_policy(context, view, params["PolicyId"])
+    view = access.member_view(context)
+    policy = authorized_policy(context, view, "UpdatePolicy", params["PolicyId"])
     if policy.aws_managed:
         raise policy_rules.immutable_policy()
 
@@ -145,8 +222,8 @@ def update_policy(context: RequestContext, params: Params) -> Result:
 
 @operation("organizations", "DeletePolicy", read_only=False)
 def delete_policy(context: RequestContext, params: Params) -> Result:
-    view = manager_view(context, "DeletePolicy")
-    policy = require_policy(context, view, params["PolicyId"])
+    view = access.member_view(context)
+    policy = authorized_policy(context, view, "DeletePolicy", params["PolicyId"])
     if policy.aws_managed:
         raise policy_rules.immutable_policy()
     if policy_store.in_use(context.db, policy.id):
@@ -164,8 +241,8 @@ def delete_policy(context: RequestContext, params: Params) -> Result:
 
 @operation("organizations", "DescribePolicy", read_only=True)
 def describe_policy(context: RequestContext, params: Params) -> Result:
-    view = access.reader_view(context)
-    policy = require_policy(context, view, params["PolicyId"])
+    view = access.member_view(context)
+    policy = authorized_policy(context, view, "DescribePolicy", params["PolicyId"], read_only=True)
     return {"Policy": policy_record(policy)}
 
 
@@ -175,8 +252,9 @@ def _by_id(policy: PolicyRow) -> str:
 
 @operation("organizations", "ListPolicies", read_only=True)
 def list_policies(context: RequestContext, params: Params) -> Result:
-    view = access.reader_view(context)
+    view = access.member_view(context)
     policy_type = params["Filter"]
+    require_reader(context, view, "ListPolicies", (), policy_type)
     # Sorted here rather than by SQL so that the order matches the token's key comparison
     # whatever the database's collation.
     found = sorted(policy_store.list_policies(context.db, view.id, policy_type), key=_by_id)

@@ -19,9 +19,9 @@ from orgstack.services.organizations.errors import (
 from orgstack.services.organizations.pagination import decode_token, encode_token, page, page_size
 from orgstack.services.organizations.policies import (
     AUDIT_POLICY_TYPE,
-    manager_view,
+    authorized_policy,
     policy_summary,
-    require_policy,
+    require_reader,
 )
 from orgstack.services.organizations.policy_store import Attached
 from orgstack.services.organizations.policy_targets import (
@@ -29,6 +29,7 @@ from orgstack.services.organizations.policy_targets import (
     Target,
     find_target,
     find_targets,
+    target_arn,
 )
 from orgstack.services.registry import Params, RequestContext, Result, operation
 
@@ -54,8 +55,9 @@ def _audit(context: RequestContext, policy_arn: str, target: Target) -> None:
 
 @operation("organizations", "AttachPolicy", read_only=False)
 def attach_policy(context: RequestContext, params: Params) -> Result:
-    view = manager_view(context, "AttachPolicy")
-    policy = require_policy(context, view, params["PolicyId"])
+    view = access.member_view(context)
+    target_arns = [target_arn(view, params["TargetId"])]
+    policy = authorized_policy(context, view, "AttachPolicy", params["PolicyId"], target_arns)
     target = require_target(context, view, params["TargetId"])
 
     policy_rules.require_type_available(view, policy.type)
@@ -77,8 +79,9 @@ def attach_policy(context: RequestContext, params: Params) -> Result:
 
 @operation("organizations", "DetachPolicy", read_only=False)
 def detach_policy(context: RequestContext, params: Params) -> Result:
-    view = manager_view(context, "DetachPolicy")
-    policy = require_policy(context, view, params["PolicyId"])
+    view = access.member_view(context)
+    target_arns = [target_arn(view, params["TargetId"])]
+    policy = authorized_policy(context, view, "DetachPolicy", params["PolicyId"], target_arns)
     target = require_target(context, view, params["TargetId"])
 
     # RCPFullAWSAccess stays on every target while RCPs are enabled.
@@ -102,9 +105,11 @@ def _attached_id(attached: Attached) -> str:
 
 @operation("organizations", "ListPoliciesForTarget", read_only=True)
 def list_policies_for_target(context: RequestContext, params: Params) -> Result:
-    view = access.reader_view(context)
-    target = require_target(context, view, params["TargetId"])
+    view = access.member_view(context)
     policy_type = params["Filter"]
+    arns = [target_arn(view, params["TargetId"])]
+    require_reader(context, view, "ListPoliciesForTarget", arns, policy_type)
+    target = require_target(context, view, params["TargetId"])
 
     found = policy_store.attached_policies(context.db, target.id, policy_type)
     found.sort(key=_attached_id)
@@ -120,8 +125,10 @@ def list_policies_for_target(context: RequestContext, params: Params) -> Result:
 
 @operation("organizations", "ListTargetsForPolicy", read_only=True)
 def list_targets_for_policy(context: RequestContext, params: Params) -> Result:
-    view = access.reader_view(context)
-    policy = require_policy(context, view, params["PolicyId"])
+    view = access.member_view(context)
+    policy = authorized_policy(
+        context, view, "ListTargetsForPolicy", params["PolicyId"], read_only=True
+    )
 
     # FullAWSAccess may be attached to every account of a large organization, so the page is
     # cut in SQL. The one row fetched beyond the page shows whether another page follows.

@@ -47,6 +47,20 @@ def target_type_of(target_id: str) -> str:
     return ACCOUNT
 
 
+def target_arn(view: OrganizationView, target_id: str) -> str:
+    """Return the ARN a root, OU or account ID has in the caller's organization.
+
+    Authorization needs the ARN before the handler checks that the target exists.
+    """
+    management, organization = view.management_account_id, view.id
+    target_type = target_type_of(target_id)
+    if target_type == ROOT:
+        return ids.root_arn(management, organization, target_id)
+    if target_type == ORGANIZATIONAL_UNIT:
+        return ids.ou_arn(management, organization, target_id)
+    return ids.account_arn(management, organization, target_id)
+
+
 def find_target(connection: Connection, view: OrganizationView, target_id: str) -> Target | None:
     """Return the target when it belongs to the caller's organization, else None."""
     return find_targets(connection, view, [target_id]).get(target_id)

@@ -20,7 +20,8 @@ from orgstack.services.organizations.errors import (
     RootNotFoundException,
 )
 from orgstack.services.organizations.organization import root_record
-from orgstack.services.organizations.policies import manager_view
+from orgstack.services.organizations.policies import require_manager
+from orgstack.services.organizations.policy_targets import target_arn
 from orgstack.services.registry import Params, RequestContext, Result, operation
 from orgstack.store.schema import root_policy_types
 
@@ -39,9 +40,11 @@ def _audit_root(context: RequestContext, view: access.OrganizationView) -> None:
 
 @operation("organizations", "EnablePolicyType", read_only=False)
 def enable_policy_type(context: RequestContext, params: Params) -> Result:
-    view = manager_view(context, "EnablePolicyType")
-    _require_root(view, params["RootId"])
+    view = access.member_view(context)
     policy_type = params["PolicyType"]
+    root_arn = target_arn(view, params["RootId"])
+    require_manager(context, view, "EnablePolicyType", [root_arn], policy_type)
+    _require_root(view, params["RootId"])
 
     # Every policy type needs all features; the API reference names enabling SCPs in a
     # consolidated billing organization as the example of this error.
@@ -74,9 +77,11 @@ def enable_policy_type(context: RequestContext, params: Params) -> Result:
 
 @operation("organizations", "DisablePolicyType", read_only=False)
 def disable_policy_type(context: RequestContext, params: Params) -> Result:
-    view = manager_view(context, "DisablePolicyType")
-    _require_root(view, params["RootId"])
+    view = access.member_view(context)
     policy_type = params["PolicyType"]
+    root_arn = target_arn(view, params["RootId"])
+    require_manager(context, view, "DisablePolicyType", [root_arn], policy_type)
+    _require_root(view, params["RootId"])
 
     if policy_type not in enabled_policy_types(context.db, view.root_id):
         raise PolicyTypeNotEnabledException()
