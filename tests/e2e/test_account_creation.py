@@ -18,8 +18,10 @@ from sqlalchemy import select
 from orgstack.store.schema import (
     access_keys,
     accounts,
+    create_account_requests,
     iam_role_attached_policies,
     iam_roles,
+    jobs,
     policy_attachments,
     roots,
     tags,
@@ -341,6 +343,23 @@ def test_failed_create_leaves_no_request(server: Server, management: Account) ->
     assert client.list_create_account_status()["CreateAccountStatuses"] == []
 
 
+def test_delete_organization_drops_requests(server: Server, management: Account) -> None:
+    client = server.client("organizations", management)
+    organization_id = client.create_organization()["Organization"]["Id"]
+    request = client.create_account(AccountName="Copy", Email=management.email)
+    assert _wait(client, request["CreateAccountStatus"]["Id"])["State"] == "FAILED"
+
+    client.delete_organization()
+
+    with server.database().transaction(write=False) as connection:
+        rows = connection.execute(
+            select(create_account_requests.c.id).where(
+                create_account_requests.c.organization_id == organization_id
+            )
+        ).all()
+    assert rows == []
+
+
 # DescribeCreateAccountStatus
 
 
@@ -509,3 +528,58 @@ def test_member_cannot_create_gov_cloud(server: Server, organization: Any) -> No
         )
 
     assert _error(raised)["Code"] == "AccessDeniedException"
+
+
+# Several servers on one store
+
+
+def test_two_servers_share_job_table(tmp_path_factory: pytest.TempPathFactory) -> None:
+    data_dir = tmp_path_factory.mktemp("replicas")
+    with fresh_database_url(data_dir) as database_url:
+        quota = ("--max-accounts", "1000")
+        first = start_server(data_dir / "first", database_url, quota)
+        management = first.management
+        second = start_server(
+            data_dir / "second",
+            database_url,
+            quota,
+            master_key=first.master_key,
+            management_key=(management.access_key_id, management.secret_access_key),
+        )
+        try:
+            clients = [first.client("organizations"), second.client("organizations")]
+            clients[0].create_organization()
+            request_ids = [
+                clients[index % 2].create_account(AccountName=f"Replica {index}", Email=_email())[
+                    "CreateAccountStatus"
+                ]["Id"]
+                for index in range(30)
+            ]
+            statuses = [_wait(clients[0], request_id) for request_id in request_ids]
+            logs = first.log_text() + second.log_text()
+            with first.database().transaction(write=False) as connection:
+                job_rows = connection.execute(
+                    select(jobs.c.id, jobs.c.state, jobs.c.attempts)
+                ).all()
+                member_count = len(
+                    connection.execute(
+                        select(accounts.c.id).where(
+                            accounts.c.organization_id
+                            == clients[0].describe_organization()["Organization"]["Id"]
+                        )
+                    ).all()
+                )
+        finally:
+            second.stop()
+            first.stop()
+
+    assert [status["State"] for status in statuses] == ["SUCCEEDED"] * 30
+    assert len({status["AccountId"] for status in statuses}) == 30
+    assert member_count == 31
+    assert len(job_rows) == 30
+    assert {(row.state, row.attempts) for row in job_rows} == {("done", 1)}
+    # Each job finished once, and both servers' workers took part.
+    for row in job_rows:
+        assert logs.count(f"job done job_id={row.id} ") == 1
+    assert "job done" in first.log_text()
+    assert "job done" in second.log_text()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, delete, select
 
 from orgstack.store.schema import (
+    create_account_requests,
     delegated_administrators,
     handshakes,
     organizational_units,
@@ -45,5 +46,10 @@ def delete_organization_data(connection: Connection, organization_id: str, root_
     connection.execute(
         delete(responsibility_transfers).where(
             responsibility_transfers.c.target_organization_id == organization_id
+        )
+    )
+    connection.execute(
+        delete(create_account_requests).where(
+            create_account_requests.c.organization_id == organization_id
         )
     )
