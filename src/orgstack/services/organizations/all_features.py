@@ -13,6 +13,9 @@ The flow follows the Organizations API reference and User Guide:
    attached to the root, every OU and every account.
 
 Canceling the request cancels the approvals it asked for, after which it may be sent again.
+
+NOTE: accounts invited while a request is pending join without being asked to approve, so they do
+not hold up the request.
 """
 
 from __future__ import annotations

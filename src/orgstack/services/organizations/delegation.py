@@ -82,8 +82,8 @@ def disable_aws_service_access(context: RequestContext, params: Params) -> Resul
         .where(service_access.c.organization_id == view.id)
         .where(service_access.c.service_principal == principal)
     )
-    # NOTE: delegated administrators of the service stay registered, as AWS leaves them; the
-    # service itself would clean up its own data.
+    # NOTE: delegated administrators of the service stay registered. The API reference does not
+    # say whether AWS removes them, only that the service cleans up its own data.
     log.info("disabled service access organization_id=%s principal=%s", view.id, principal)
     context.audit.resources.append(("AWS::Organizations::Organization", view.arn))
     return {}

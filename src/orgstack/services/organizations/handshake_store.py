@@ -6,6 +6,9 @@ holds an object: `Resources` (the wire list), `Tags` (applied when an invitation
 
 The state column is the state last written. A REQUESTED or OPEN handshake whose expiry has passed is
 EXPIRED, which `effective_state` computes, so that read-only calls need not write.
+
+NOTE: AWS deletes handshakes 30 days after they are accepted, declined, canceled or expired.
+orgstack keeps them until their organization is deleted, so lists show them longer.
 """
 
 from __future__ import annotations

@@ -24,6 +24,8 @@ import orjson
 from orgstack.protocol.models import service_model
 from orgstack.services.organizations.errors import InvalidInputException
 
+# NOTE: the User Guide's examples delegate creating, updating, deleting, tagging, attaching and
+# detaching policies. EnablePolicyType and DisablePolicyType are accepted too without an example.
 POLICY_MANAGEMENT_OPERATIONS = frozenset(
     {
         "AttachPolicy",

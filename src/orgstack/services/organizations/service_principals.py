@@ -1,15 +1,17 @@
 """The AWS service principals that Organizations recognizes for trusted access and delegation.
 
-Source: the AWS Organizations User Guide page "AWS services that you can use with AWS
-Organizations" (the "Supports trusted access" column), as read in 2025.
+Source: the services that the AWS Organizations User Guide page "AWS services that you can use
+with AWS Organizations" marks as supporting trusted access. AWS adds services to that page over
+time, so an operator may meet a principal that is missing here.
 """
 
 from __future__ import annotations
 
 from orgstack.services.organizations.errors import InvalidInputException
 
-# NOTE: one list serves trusted access and delegated administration. AWS supports delegated
-# administrators for only some of these services; orgstack accepts every listed principal for both.
+# NOTE: this list was compiled from that page's service principals and checked against public
+# configurations that enable them, not against the page itself. It also serves delegated
+# administration, which AWS supports for only some of these services; orgstack accepts all.
 TRUSTED_ACCESS_PRINCIPALS = frozenset(
     {
         "access-analyzer.amazonaws.com",
