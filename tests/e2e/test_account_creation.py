@@ -289,8 +289,34 @@ def test_duplicate_tag_keys_are_invalid(organization: Any) -> None:
         )
 
     assert _error(raised)["Code"] == "InvalidInputException"
-    assert _error(raised)["Message"] == "You specified the same tag key more than once."
+    assert _error(raised)["Message"] == (
+        "Tag keys must be unique among the tags attached to the same entity."
+    )
     assert raised.value.response["Reason"] == "DUPLICATE_TAG_KEY"
+
+
+def test_reserved_tag_prefix_is_invalid(organization: Any) -> None:
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        organization.create_account(
+            AccountName="Tags", Email=_email(), Tags=[{"Key": "aws:owner", "Value": "a"}]
+        )
+
+    assert _error(raised)["Code"] == "InvalidInputException"
+    assert raised.value.response["Reason"] == "INVALID_SYSTEM_TAGS_PARAMETER"
+
+
+def test_too_many_tags(organization: Any) -> None:
+    many = [{"Key": f"key-{index}", "Value": "v"} for index in range(51)]
+
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        organization.create_account(AccountName="Tags", Email=_email(), Tags=many)
+
+    assert _error(raised)["Code"] == "ConstraintViolationException"
+    assert _error(raised)["Message"] == (
+        "You have exceeded the number of tags allowed on this resource."
+    )
+    assert raised.value.response["Reason"] == "MAX_TAG_LIMIT_EXCEEDED"
+    assert organization.list_create_account_status()["CreateAccountStatuses"] == []
 
 
 def test_email_pattern_is_checked(organization: Any) -> None:

@@ -19,17 +19,16 @@ from sqlalchemy.engine import Row
 
 from orgstack import accounts as account_store
 from orgstack import ids
-from orgstack.services.organizations import access, handshake_store, member_role
+from orgstack.services.organizations import access, handshake_store, member_role, tagging
 from orgstack.services.organizations.attachments import attach_defaults
 from orgstack.services.organizations.errors import (
     ConstraintViolationException,
     CreateAccountStatusNotFoundException,
-    InvalidInputException,
 )
 from orgstack.services.organizations.pagination import decode_token, encode_token, page_size
 from orgstack.services.registry import Params, RequestContext, Result, operation
 from orgstack.store import jobs
-from orgstack.store.schema import accounts, create_account_requests, organizations, tags
+from orgstack.store.schema import accounts, create_account_requests, organizations
 
 log = logging.getLogger("orgstack.organizations")
 
@@ -86,11 +85,13 @@ def _load_request(connection: Connection, request_id: str) -> Row[Any] | None:
 
 
 def _check_tags(params: Params) -> list[dict[str, str]]:
+    """Reject the request's tags as TagResource would, before the account exists."""
     requested_tags: list[dict[str, str]] = params.get("Tags") or []
-    keys = [tag["Key"] for tag in requested_tags]
-    if len(set(keys)) != len(keys):
-        raise InvalidInputException(
-            "You specified the same tag key more than once.", Reason="DUPLICATE_TAG_KEY"
+    tagging.validate_tags(requested_tags)
+    if len(requested_tags) > tagging.MAX_TAGS_PER_RESOURCE:
+        raise ConstraintViolationException(
+            "You have exceeded the number of tags allowed on this resource.",
+            Reason=tagging.MAX_TAG_LIMIT_EXCEEDED,
         )
     return requested_tags
 
@@ -297,10 +298,7 @@ def _create_member(context: jobs.JobContext, request: Row[Any], management_id: s
         )
     )
     attach_defaults(connection, root_id, account_id, "ACCOUNT", organization_id, now)
-    for tag in orjson.loads(request.tags_json):
-        connection.execute(
-            insert(tags).values(resource_id=account_id, key=tag["Key"], value=tag["Value"])
-        )
+    tagging.tag_new_resource(connection, account_id, orjson.loads(request.tags_json))
     # AWS gives a created member account no access keys; principals of the management account
     # reach it through this role.
     member_role.create_access_role(connection, account_id, request.role_name, management_id, now)
