@@ -701,3 +701,25 @@ def test_export_without_store_fails(tmp_path: Path) -> None:
         f"orgstack: no store in `{tmp_path / 'empty'}`: pass the server's --data-dir or "
         "--database-url.\n"
     )
+
+
+def test_create_account_masks_email_and_name(server: Server, management: Account) -> None:
+    organizations = server.client("organizations", management)
+    organizations.create_organization()
+    email = f"masked-{management.account_id}@example.com"
+    name = f"Masked {management.account_id}"
+    reply = organizations.create_account(AccountName=name, Email=email)
+    cloudtrail = server.client("cloudtrail", management)
+
+    event = wait_for_request(cloudtrail, request_id_of(reply))
+    record = record_of(event)
+
+    # The AWS Organizations User Guide's CreateAccount log entry shows both members as "****".
+    assert record["requestParameters"]["email"] == "****"
+    assert record["requestParameters"]["accountName"] == "****"
+    status = record["responseElements"]["createAccountStatus"]
+    assert status["accountName"] == "****"
+    assert status["id"] == reply["CreateAccountStatus"]["Id"]
+    assert status["state"] == "IN_PROGRESS"
+    assert email not in event["CloudTrailEvent"]
+    assert name not in event["CloudTrailEvent"]

@@ -1,7 +1,7 @@
 """Every acknowledged write survives `kill -9` of the server, together with its audit event.
 
 Several threads create organizational units and service control policies as fast as the server
-answers. The server is killed with SIGKILL mid-storm and restarted on the same store. Each write
+replies. The server is killed with SIGKILL mid-storm and restarted on the same store. Each write
 that a client saw succeed (HTTP 200) must then be readable, and so must its CloudTrail event. The
 store is SQLite, or PostgreSQL when ORGSTACK_TEST_DATABASE_URL is set.
 """
