@@ -600,3 +600,22 @@ def test_identity_policies_for_role(server: Server, iam: Any, account: Account) 
     assert boundary is not None
     assert json.loads(boundary)["Version"] == "2012-10-17"
     assert missing == ([], None)
+
+
+def test_policy_tags(iam: Any) -> None:
+    arn = iam.create_policy(
+        PolicyName="tagged-policy",
+        PolicyDocument=json.dumps(READ_BUCKETS),
+        Tags=[{"Key": "team", "Value": "data"}],
+    )["Policy"]["Arn"]
+
+    iam.tag_policy(
+        PolicyArn=arn, Tags=[{"Key": "Team", "Value": "ml"}, {"Key": "env", "Value": "dev"}]
+    )
+    tagged = iam.list_policy_tags(PolicyArn=arn)["Tags"]
+    iam.untag_policy(PolicyArn=arn, TagKeys=["ENV"])
+    untagged = iam.list_policy_tags(PolicyArn=arn)["Tags"]
+
+    assert tagged == [{"Key": "env", "Value": "dev"}, {"Key": "Team", "Value": "ml"}]
+    assert untagged == [{"Key": "Team", "Value": "ml"}]
+    assert iam.list_policy_tags(PolicyArn=ADMIN_ARN)["Tags"] == []

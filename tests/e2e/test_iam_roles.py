@@ -12,6 +12,12 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from orgstack.auth.principals import ROOT, Principal
+from orgstack.clock import Clock
+from orgstack.config import Settings
+from orgstack.secrets_at_rest import SecretBox
+from orgstack.services import registry
+from orgstack.services.registry import RequestContext
 from tests.harness import Account, Server, create_member_account, give_root_key
 
 TRUST = json.dumps(
@@ -405,3 +411,43 @@ def test_aws_cli_get_role(server: Server, iam: Any, account: Account, tmp_path: 
     role = json.loads(result.stdout)["Role"]
     assert role["RoleName"] == "cli-role"
     assert role["AssumeRolePolicyDocument"] == json.loads(TRUST)
+
+
+def test_operations_declare_role_resource(server: Server, iam: Any, account: Account) -> None:
+    """The ARN the authorizer checks contains the stored role's path."""
+    iam.create_role(RoleName="pathed", Path="/deep/", AssumeRolePolicyDocument=TRUST)
+    registry.load_all()
+    spec = registry.find("iam", "GetRole")
+    assert spec is not None
+    assert spec.resources is not None
+
+    with server.database().transaction(write=False) as connection:
+        context = _context(connection, account, server)
+        found = spec.resources(context, {"RoleName": "PATHED"})
+        absent = spec.resources(context, {"RoleName": "absent"})
+
+    assert found == [f"arn:aws:iam::{account.account_id}:role/deep/pathed"]
+    assert absent == [f"arn:aws:iam::{account.account_id}:role/absent"]
+
+
+def _context(connection: Any, account: Account, server: Server) -> RequestContext:
+    root = Principal(
+        account_id=account.account_id,
+        arn=f"arn:aws:iam::{account.account_id}:root",
+        principal_id=account.account_id,
+        type=ROOT,
+        access_key_id=account.access_key_id,
+    )
+    return RequestContext(
+        request_id="test",
+        service="iam",
+        operation="GetRole",
+        caller=root,
+        db=connection,
+        clock=Clock(),
+        settings=Settings(),
+        box=SecretBox(server.master_key.encode()),
+        region="us-east-1",
+        source_ip="127.0.0.1",
+        user_agent="test",
+    )

@@ -1,7 +1,7 @@
 """Policy documents as IAM stores and returns them: validation, size and reply encoding.
 
-IAM keeps a document exactly as the caller sent it and returns it URL-encoded in every reply
-member of type `policyDocumentType`; botocore decodes those members for its callers.
+IAM keeps a document exactly as the caller sent it. Every reply member of type
+`policyDocumentType` carries the document URL-encoded, and botocore decodes those members.
 """
 
 from __future__ import annotations

@@ -39,6 +39,6 @@ class PolicyNotAttachableException(AwsError):
 
 
 class AccessDenied(AwsError):
-    """IAM's answer when a caller acts on a resource it does not own, such as an AWS policy."""
+    """The error IAM returns when a caller changes a resource it does not own (an AWS policy)."""
 
     status = 403

@@ -13,7 +13,15 @@ from sqlalchemy import Connection
 
 from orgstack import ids
 from orgstack.policy import PolicyKind
-from orgstack.services.iam import aws_managed, documents, policy_store, references, role_store, tags
+from orgstack.services.iam import (
+    aws_managed,
+    documents,
+    policy_store,
+    references,
+    resources,
+    role_store,
+    tags,
+)
 from orgstack.services.iam.errors import (
     AccessDenied,
     DeleteConflictException,
@@ -96,7 +104,7 @@ def policy_reply(policy: ManagedPolicy, usage: Usage, *, description: bool) -> d
     return reply
 
 
-@operation("iam", "CreatePolicy", read_only=False)
+@operation("iam", "CreatePolicy", read_only=False, resources=resources.new_policy)
 def create_policy(context: RequestContext, params: Params) -> Result:
     account_id = context.require_caller().account_id
     name = params["PolicyName"]
@@ -135,7 +143,7 @@ def create_policy(context: RequestContext, params: Params) -> Result:
     return {"Policy": reply}
 
 
-@operation("iam", "GetPolicy", read_only=True)
+@operation("iam", "GetPolicy", read_only=True, resources=resources.policy)
 def get_policy(context: RequestContext, params: Params) -> Result:
     account_id = context.require_caller().account_id
     policy = require_policy(context.db, account_id, params["PolicyArn"])
@@ -194,7 +202,7 @@ def _matches_usage(policy: ManagedPolicy, usage: Usage, params: Params) -> bool:
     return not (usage_filter == "PermissionsBoundary" and as_boundary == 0)
 
 
-@operation("iam", "DeletePolicy", read_only=False)
+@operation("iam", "DeletePolicy", read_only=False, resources=resources.policy)
 def delete_policy(context: RequestContext, params: Params) -> Result:
     account_id = context.require_caller().account_id
     policy, stored = require_customer_policy(context, params["PolicyArn"])
@@ -213,7 +221,7 @@ def delete_policy(context: RequestContext, params: Params) -> Result:
     return {}
 
 
-@operation("iam", "ListEntitiesForPolicy", read_only=True)
+@operation("iam", "ListEntitiesForPolicy", read_only=True, resources=resources.policy)
 def list_entities_for_policy(context: RequestContext, params: Params) -> Result:
     account_id = context.require_caller().account_id
     policy = require_policy(context.db, account_id, params["PolicyArn"])

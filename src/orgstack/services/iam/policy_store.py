@@ -183,3 +183,14 @@ def put_policy_tags(connection: Connection, policy_id: str, tags: list[tuple[str
                 policy_id=policy_id, key_normalized=key.lower(), key=key, value=value
             )
         )
+
+
+def remove_policy_tags(connection: Connection, policy_id: str, keys: list[str]) -> None:
+    if not keys:
+        return
+    connection.execute(
+        delete(iam_policy_tags).where(
+            iam_policy_tags.c.policy_id == policy_id,
+            iam_policy_tags.c.key_normalized.in_([key.lower() for key in keys]),
+        )
+    )

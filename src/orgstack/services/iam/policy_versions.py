@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from orgstack.policy import PolicyKind
-from orgstack.services.iam import aws_managed, documents, policy_store
+from orgstack.services.iam import aws_managed, documents, policy_store, resources
 from orgstack.services.iam.errors import (
     DeleteConflictException,
     LimitExceededException,
@@ -47,7 +47,7 @@ def _no_such_version(arn: str, version_id: str) -> NoSuchEntityException:
     )
 
 
-@operation("iam", "GetPolicyVersion", read_only=True)
+@operation("iam", "GetPolicyVersion", read_only=True, resources=resources.policy)
 def get_policy_version(context: RequestContext, params: Params) -> Result:
     account_id = context.require_caller().account_id
     arn = params["PolicyArn"]
@@ -69,7 +69,7 @@ def get_policy_version(context: RequestContext, params: Params) -> Result:
     return {"PolicyVersion": reply}
 
 
-@operation("iam", "ListPolicyVersions", read_only=True)
+@operation("iam", "ListPolicyVersions", read_only=True, resources=resources.policy)
 def list_policy_versions(context: RequestContext, params: Params) -> Result:
     account_id = context.require_caller().account_id
     arn = params["PolicyArn"]
@@ -100,7 +100,7 @@ def _descending_key(version_id: str) -> str:
     return f"{10**9 - int(version_id.removeprefix('v')):010d}"
 
 
-@operation("iam", "CreatePolicyVersion", read_only=False)
+@operation("iam", "CreatePolicyVersion", read_only=False, resources=resources.policy)
 def create_policy_version(context: RequestContext, params: Params) -> Result:
     _, stored = require_customer_policy(context, params["PolicyArn"])
     document = params["PolicyDocument"]
@@ -124,7 +124,7 @@ def create_policy_version(context: RequestContext, params: Params) -> Result:
     return {"PolicyVersion": _version_reply(version_id, now, default, None)}
 
 
-@operation("iam", "DeletePolicyVersion", read_only=False)
+@operation("iam", "DeletePolicyVersion", read_only=False, resources=resources.policy)
 def delete_policy_version(context: RequestContext, params: Params) -> Result:
     policy, stored = require_customer_policy(context, params["PolicyArn"])
     version_id = params["VersionId"]
@@ -136,7 +136,7 @@ def delete_policy_version(context: RequestContext, params: Params) -> Result:
     return {}
 
 
-@operation("iam", "SetDefaultPolicyVersion", read_only=False)
+@operation("iam", "SetDefaultPolicyVersion", read_only=False, resources=resources.policy)
 def set_default_policy_version(context: RequestContext, params: Params) -> Result:
     policy, stored = require_customer_policy(context, params["PolicyArn"])
     version_id = params["VersionId"]

@@ -7,7 +7,7 @@ are not whitespace in total, and at most 10 managed policies are attached to one
 from __future__ import annotations
 
 from orgstack.policy import PolicyKind
-from orgstack.services.iam import documents, references, role_store
+from orgstack.services.iam import documents, references, resources, role_store
 from orgstack.services.iam.errors import LimitExceededException, NoSuchEntityException
 from orgstack.services.iam.pagination import page
 from orgstack.services.iam.roles import require_role
@@ -17,7 +17,7 @@ INLINE_POLICY_QUOTA = 10240
 ATTACHED_POLICY_QUOTA = 10
 
 
-@operation("iam", "PutRolePolicy", read_only=False)
+@operation("iam", "PutRolePolicy", read_only=False, resources=resources.role)
 def put_role_policy(context: RequestContext, params: Params) -> Result:
     account_id = context.require_caller().account_id
     role = require_role(context.db, account_id, params["RoleName"])
@@ -41,7 +41,7 @@ def put_role_policy(context: RequestContext, params: Params) -> Result:
     return {}
 
 
-@operation("iam", "GetRolePolicy", read_only=True)
+@operation("iam", "GetRolePolicy", read_only=True, resources=resources.role)
 def get_role_policy(context: RequestContext, params: Params) -> Result:
     account_id = context.require_caller().account_id
     role = require_role(context.db, account_id, params["RoleName"])
@@ -56,7 +56,7 @@ def get_role_policy(context: RequestContext, params: Params) -> Result:
     raise NoSuchEntityException(f"The role policy with name {policy_name} cannot be found.")
 
 
-@operation("iam", "DeleteRolePolicy", read_only=False)
+@operation("iam", "DeleteRolePolicy", read_only=False, resources=resources.role)
 def delete_role_policy(context: RequestContext, params: Params) -> Result:
     account_id = context.require_caller().account_id
     role = require_role(context.db, account_id, params["RoleName"])
@@ -66,7 +66,7 @@ def delete_role_policy(context: RequestContext, params: Params) -> Result:
     return {}
 
 
-@operation("iam", "ListRolePolicies", read_only=True)
+@operation("iam", "ListRolePolicies", read_only=True, resources=resources.role)
 def list_role_policies(context: RequestContext, params: Params) -> Result:
     account_id = context.require_caller().account_id
     role = require_role(context.db, account_id, params["RoleName"])
@@ -75,7 +75,7 @@ def list_role_policies(context: RequestContext, params: Params) -> Result:
     return {"PolicyNames": selected, **paging}
 
 
-@operation("iam", "AttachRolePolicy", read_only=False)
+@operation("iam", "AttachRolePolicy", read_only=False, resources=resources.role)
 def attach_role_policy(context: RequestContext, params: Params) -> Result:
     account_id = context.require_caller().account_id
     role = require_role(context.db, account_id, params["RoleName"])
@@ -95,7 +95,7 @@ def attach_role_policy(context: RequestContext, params: Params) -> Result:
     return {}
 
 
-@operation("iam", "DetachRolePolicy", read_only=False)
+@operation("iam", "DetachRolePolicy", read_only=False, resources=resources.role)
 def detach_role_policy(context: RequestContext, params: Params) -> Result:
     account_id = context.require_caller().account_id
     role = require_role(context.db, account_id, params["RoleName"])
@@ -106,7 +106,7 @@ def detach_role_policy(context: RequestContext, params: Params) -> Result:
     return {}
 
 
-@operation("iam", "ListAttachedRolePolicies", read_only=True)
+@operation("iam", "ListAttachedRolePolicies", read_only=True, resources=resources.role)
 def list_attached_role_policies(context: RequestContext, params: Params) -> Result:
     account_id = context.require_caller().account_id
     role = require_role(context.db, account_id, params["RoleName"])

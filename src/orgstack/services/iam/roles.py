@@ -1,4 +1,4 @@
-"""IAM roles: create, read, list, update the trust policy and delete.
+"""IAM roles: create, read, list, update, delete, tag, and set the permissions boundary.
 
 A role belongs to the caller's account. Names are unique per account without regard to case, and
 the trust policy counts at most 2,048 characters that are not whitespace (IAM's default quota).
@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 
 from orgstack import ids
 from orgstack.policy import PolicyKind
-from orgstack.services.iam import documents, references, role_store, tags
+from orgstack.services.iam import documents, references, resources, role_store, tags
 from orgstack.services.iam.errors import (
     DeleteConflictException,
     EntityAlreadyExistsException,
@@ -81,7 +81,7 @@ def role_reply(
     return reply
 
 
-@operation("iam", "CreateRole", read_only=False)
+@operation("iam", "CreateRole", read_only=False, resources=resources.role)
 def create_role(context: RequestContext, params: Params) -> Result:
     account_id = context.require_caller().account_id
     name = params["RoleName"]
@@ -115,7 +115,7 @@ def create_role(context: RequestContext, params: Params) -> Result:
     return {"Role": role_reply(context.db, role, details=True)}
 
 
-@operation("iam", "GetRole", read_only=True)
+@operation("iam", "GetRole", read_only=True, resources=resources.role)
 def get_role(context: RequestContext, params: Params) -> Result:
     account_id = context.require_caller().account_id
     role = require_role(context.db, account_id, params["RoleName"])
@@ -135,7 +135,7 @@ def list_roles(context: RequestContext, params: Params) -> Result:
     return {"Roles": [role_reply(context.db, role, details=False) for role in selected], **paging}
 
 
-@operation("iam", "UpdateRole", read_only=False)
+@operation("iam", "UpdateRole", read_only=False, resources=resources.role)
 def update_role(context: RequestContext, params: Params) -> Result:
     account_id = context.require_caller().account_id
     role = require_role(context.db, account_id, params["RoleName"])
@@ -149,7 +149,7 @@ def update_role(context: RequestContext, params: Params) -> Result:
     return {}
 
 
-@operation("iam", "UpdateRoleDescription", read_only=False)
+@operation("iam", "UpdateRoleDescription", read_only=False, resources=resources.role)
 def update_role_description(context: RequestContext, params: Params) -> Result:
     account_id = context.require_caller().account_id
     role = require_role(context.db, account_id, params["RoleName"])
@@ -158,7 +158,7 @@ def update_role_description(context: RequestContext, params: Params) -> Result:
     return {"Role": role_reply(context.db, updated, details=True)}
 
 
-@operation("iam", "UpdateAssumeRolePolicy", read_only=False)
+@operation("iam", "UpdateAssumeRolePolicy", read_only=False, resources=resources.role)
 def update_assume_role_policy(context: RequestContext, params: Params) -> Result:
     account_id = context.require_caller().account_id
     role = require_role(context.db, account_id, params["RoleName"])
@@ -169,7 +169,7 @@ def update_assume_role_policy(context: RequestContext, params: Params) -> Result
     return {}
 
 
-@operation("iam", "DeleteRole", read_only=False)
+@operation("iam", "DeleteRole", read_only=False, resources=resources.role)
 def delete_role(context: RequestContext, params: Params) -> Result:
     account_id = context.require_caller().account_id
     role = require_role(context.db, account_id, params["RoleName"])
@@ -182,7 +182,7 @@ def delete_role(context: RequestContext, params: Params) -> Result:
     return {}
 
 
-@operation("iam", "PutRolePermissionsBoundary", read_only=False)
+@operation("iam", "PutRolePermissionsBoundary", read_only=False, resources=resources.role)
 def put_role_permissions_boundary(context: RequestContext, params: Params) -> Result:
     account_id = context.require_caller().account_id
     role = require_role(context.db, account_id, params["RoleName"])
@@ -191,7 +191,7 @@ def put_role_permissions_boundary(context: RequestContext, params: Params) -> Re
     return {}
 
 
-@operation("iam", "DeleteRolePermissionsBoundary", read_only=False)
+@operation("iam", "DeleteRolePermissionsBoundary", read_only=False, resources=resources.role)
 def delete_role_permissions_boundary(context: RequestContext, params: Params) -> Result:
     account_id = context.require_caller().account_id
     role = require_role(context.db, account_id, params["RoleName"])
@@ -199,7 +199,7 @@ def delete_role_permissions_boundary(context: RequestContext, params: Params) ->
     return {}
 
 
-@operation("iam", "TagRole", read_only=False)
+@operation("iam", "TagRole", read_only=False, resources=resources.role)
 def tag_role(context: RequestContext, params: Params) -> Result:
     account_id = context.require_caller().account_id
     role = require_role(context.db, account_id, params["RoleName"])
@@ -209,7 +209,7 @@ def tag_role(context: RequestContext, params: Params) -> Result:
     return {}
 
 
-@operation("iam", "UntagRole", read_only=False)
+@operation("iam", "UntagRole", read_only=False, resources=resources.role)
 def untag_role(context: RequestContext, params: Params) -> Result:
     account_id = context.require_caller().account_id
     role = require_role(context.db, account_id, params["RoleName"])
@@ -217,7 +217,7 @@ def untag_role(context: RequestContext, params: Params) -> Result:
     return {}
 
 
-@operation("iam", "ListRoleTags", read_only=True)
+@operation("iam", "ListRoleTags", read_only=True, resources=resources.role)
 def list_role_tags(context: RequestContext, params: Params) -> Result:
     account_id = context.require_caller().account_id
     role = require_role(context.db, account_id, params["RoleName"])
