@@ -38,6 +38,9 @@ def lookup(context: RequestContext, params: Params) -> Result:
     # NOTE: AWS keeps Event history per Region, and Organizations, IAM and global STS events land
     # in us-east-1. orgstack filters by account only, so a lookup signed for another Region
     # returns the same events as one signed for us-east-1.
+    # NOTE: orgstack models no trails. In AWS an organization trail delivers the events of every
+    # member account to the management account's S3 bucket, yet LookupEvents still shows each
+    # account only its own events. `orgstack audit export` writes the files such a trail delivers.
     caller = context.require_caller()
     query = _lookup_filter(context, caller.account_id, params)
     size = int(params.get("MaxResults") or DEFAULT_MAX_RESULTS)
