@@ -132,7 +132,7 @@ def export(args: argparse.Namespace) -> int:
     output.mkdir(parents=True, exist_ok=True)
 
     files = HourlyLogFiles(output)
-    reporter = _ProgressReporter()
+    reporter = ProgressReporter()
     try:
         # One read transaction gives a consistent snapshot while the server keeps writing.
         with database.transaction(write=False) as connection:
@@ -165,7 +165,7 @@ def _open_database(args: argparse.Namespace) -> Database:
 
 
 @dataclass
-class _ProgressReporter:
+class ProgressReporter:
     """A writer of progress lines to stderr, so that a long export shows it is advancing."""
 
     _last_time: float = field(default_factory=time.monotonic)
