@@ -357,3 +357,36 @@ def test_unknown_condition_in_deny_still_denies() -> None:
 )
 def test_wildcard_matches_only_star_and_question(pattern: str, text: str, expected: bool) -> None:
     assert (wildcard(pattern).fullmatch(text) is not None) is expected
+
+
+def test_allowed_member_creates_policy_of_allowed_type(server: Server) -> None:
+    _, client = new_organization(server)
+    member = invite_and_join(server, client)
+    only_scps = {"StringEquals": {"organizations:PolicyType": "SERVICE_CONTROL_POLICY"}}
+    client.put_resource_policy(
+        Content=_policy(
+            _allow(member.account_id, "organizations:CreatePolicy", Condition=only_scps)
+        )
+    )
+    member_client = server.client("organizations", member)
+    content = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Deny", "Action": "s3:*", "Resource": "*"}],
+        }
+    )
+
+    created = member_client.create_policy(
+        Name="no-s3", Description="", Type="SERVICE_CONTROL_POLICY", Content=content
+    )
+    _, denied, _ = failure(
+        member_client.create_policy,
+        Name="tags",
+        Description="",
+        Type="TAG_POLICY",
+        Content=json.dumps({"tags": {}}),
+    )
+
+    assert created["Policy"]["PolicySummary"]["Name"] == "no-s3"
+    assert denied["Code"] == "AccessDeniedException"
+    assert denied["Message"] == ACCESS_DENIED
