@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from orgstack.policy.compile import CompiledStatement
 from orgstack.policy.conditions import Context
-from orgstack.policy.model import Effect
+from orgstack.policy.model import Effect, PolicyKind
 from orgstack.policy.principals import (
     Caller,
     CallerType,
@@ -62,6 +62,7 @@ class Facts(NamedTuple):
     rcp_labels: tuple[str, ...] | None
     has_boundary: bool
     has_session: bool
+    resource_required: bool
 
 
 class Grant(NamedTuple):
@@ -123,7 +124,26 @@ def gather_facts(request: Request, layers: Layers, context: Context, service: st
         rcp_labels=rcp_labels,
         has_boundary=layers.boundary is not None,
         has_session=bool(layers.session),
+        resource_required=_resource_policy_required(request, layers, service),
     )
+
+
+def _resource_policy_required(request: Request, layers: Layers, service: str) -> bool:
+    """Return whether the resource policy must allow even within one account.
+
+    IAM role trust policies and KMS key policies must allow the principal, or the account, for
+    any request (IAM User Guide, "Policy evaluation for requests within a single account").
+    """
+    if layers.resource_policy_required is not None:
+        return layers.resource_policy_required
+    if layers.resource is None:
+        return False
+    if layers.resource.compiled.kind is PolicyKind.TRUST:
+        return True
+    action = request.action.lower()
+    if action.startswith("sts:assumerole"):
+        return True
+    return service == "kms" and ":key/" in request.resource
 
 
 def sort_statements(request: Request, layers: Layers) -> tuple[Facts, Buckets, Context]:
@@ -310,14 +330,17 @@ def decide(facts: Facts, buckets: Buckets) -> Outcome:
         (_IDENTITY, bool(identity) or root_caller),
         (_BOUNDARY, not facts.has_boundary or bool(boundary_grants)),
         (_SESSION, not facts.has_session or bool(session_grants)),
-        (_RESOURCE, facts.same_account or bool(strongest(_ACCOUNT_MATCH))),
+        (
+            _RESOURCE,
+            (facts.same_account and not facts.resource_required) or bool(strongest(_ACCOUNT_MATCH)),
+        ),
     )
     for layer, passed in checks:
         if not passed:
             return Outcome(_IMPLICIT_DENY, layer, (), (MissingAllow(layer, None),))
 
     deciding = identity + [g.ref for g in boundary_grants + session_grants]
-    if not facts.same_account:
+    if not facts.same_account or facts.resource_required:
         deciding += [g.ref for g in strongest(_ACCOUNT_MATCH)]
     return Outcome(_ALLOW, None, tuple(deciding + guardrails), ())
 

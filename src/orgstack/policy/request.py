@@ -80,6 +80,11 @@ class Layers:
     `scp_levels` are those of the principal's account and `rcp_levels` those of the resource's
     account, root first; None means the account is in no organization (or the policy type is
     not enabled). The flags exempt the management account and service-linked roles as AWS does.
+
+    `resource_policy_required` says whether the resource policy must allow even within one
+    account, as a role trust policy and a KMS key policy must. None infers it: true when a
+    resource policy is given and it is a trust policy, or the action is `sts:AssumeRole*`, or
+    a KMS action on a key ARN.
     """
 
     identity: Sequence[PolicyRef] = ()
@@ -91,3 +96,4 @@ class Layers:
     principal_account_is_management: bool = False
     principal_is_service_linked_role: bool = False
     resource_account_is_management: bool = False
+    resource_policy_required: bool | None = None

@@ -433,6 +433,11 @@ def reference_decision(case: dict[str, Any]) -> tuple[str, str | None]:
         return "ImplicitDeny", "boundary"
     if case.get("session_policy") is not None and not session_hit[1]:
         return "ImplicitDeny", "session"
-    if not same_account and not resource[1]:
+    # Role trust policies and KMS key policies must allow even within one account.
+    required = case.get("resource_policy") is not None and (
+        request["action"].lower().startswith("sts:assumerole")
+        or (service == "kms" and ":key/" in request["resource"])
+    )
+    if (not same_account or required) and not resource[1]:
         return "ImplicitDeny", "resource"
     return "Allow", None

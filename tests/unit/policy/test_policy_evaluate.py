@@ -289,3 +289,65 @@ def test_allow_result_lists_deciding_statements() -> None:
 
     assert layers == ["identity", "scp", "scp"]
     assert {ref.level for ref in result.deciding if ref.layer is Layer.SCP} == {"root", "account"}
+
+
+KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234"
+
+
+def key_policy(principal: Any) -> dict[str, Any]:
+    statement = {"Effect": "Allow", "Principal": principal, "Action": "kms:*", "Resource": "*"}
+    return {"Version": "2012-10-17", "Statement": [statement]}
+
+
+def test_key_policy_must_allow_in_same_account() -> None:
+    data = case(
+        identity=[allow("kms:Decrypt")],
+        action="kms:Decrypt",
+        resource=KEY,
+        resource_policy=key_policy({"AWS": f"arn:aws:iam::{ACCOUNT}:role/Other"}),
+    )
+
+    assert decided(data) == ("ImplicitDeny", "resource")
+
+
+def test_key_policy_naming_account_delegates_to_identity() -> None:
+    data = case(action="kms:Decrypt", resource=KEY, resource_policy=key_policy({"AWS": ROOT}))
+    with_identity = case(
+        identity=[allow("kms:Decrypt")],
+        action="kms:Decrypt",
+        resource=KEY,
+        resource_policy=key_policy({"AWS": ROOT}),
+    )
+
+    assert decided(data) == ("ImplicitDeny", "identity")
+    assert decided(with_identity) == ("Allow", None)
+
+
+def test_trust_policy_must_allow_assume_role() -> None:
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/Other"},
+             "Action": "sts:AssumeRole"}
+        ],
+    }  # fmt: skip
+    data = case(
+        identity=[allow("sts:AssumeRole")],
+        action="sts:AssumeRole",
+        resource=ROLE,
+        resource_policy=trust,
+    )
+
+    assert decided(data) == ("ImplicitDeny", "resource")
+
+
+def test_trust_policy_naming_user_needs_no_identity_policy() -> None:
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": USER}, "Action": "sts:AssumeRole"}],
+    }
+
+    assert decided(case(action="sts:AssumeRole", resource=ROLE, resource_policy=trust)) == (
+        "Allow",
+        None,
+    )

@@ -27,10 +27,13 @@ PRINCIPALS = [
     (f"arn:aws:iam::{A}:root", {}),
     (f"arn:aws:iam::{B}:user/bob", {}),
 ]
-ACTIONS = ["s3:GetObject", "s3:PutObject", "kms:Decrypt", "ec2:RunInstances", "iam:CreateUser"]
+ACTIONS = [
+    "s3:GetObject", "s3:PutObject", "kms:Decrypt", "ec2:RunInstances", "iam:CreateUser",
+    "sts:AssumeRole",
+]  # fmt: skip
 ACTION_PATTERNS = [
     "*", "s3:*", "s3:Get*", "S3:getobject", "s3:?utObject", "kms:*", "ec2:Run*", "iam:*User",
-    "*:Decrypt", "ec2:Describe*",
+    "*:Decrypt", "ec2:Describe*", "sts:Assume*",
 ]  # fmt: skip
 RESOURCES = [
     "*",
@@ -39,6 +42,7 @@ RESOURCES = [
     "arn:aws:s3:::bucket/alice/x",
     "arn:aws:kms:us-east-1:111122223333:key/k-1",
     "arn:aws:ec2:us-east-1:111122223333:instance/i-1",
+    "arn:aws:iam::111122223333:role/AppRole",
 ]
 RESOURCE_PATTERNS = [
     "*", "arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket/?ey",
