@@ -204,6 +204,43 @@ def api_call_event(
     return AuditEvent(record, list(resources or []))
 
 
+def service_event(
+    service: str,
+    event_name: str,
+    account_id: str,
+    event_time: dt.datetime,
+    details: dict[str, Any],
+    region: str = "us-east-1",
+) -> AuditEvent:
+    """Build the record of work a service did on its own, such as `CreateAccountResult`.
+
+    CloudTrail records such work as an `AwsServiceEvent` invoked by the service, with the outcome
+    in `serviceEventDetails` and no request or reply (AWS Organizations User Guide, "Logging API
+    calls with AWS CloudTrail"). `details` must already be masked.
+    """
+    source = EVENT_SOURCES.get(service, f"{service}.amazonaws.com")
+    record: dict[str, Any] = {
+        "eventVersion": EVENT_VERSION,
+        "userIdentity": {"accountId": account_id, "invokedBy": source},
+        "eventTime": format_time(event_time),
+        "eventSource": source,
+        "eventName": event_name,
+        "awsRegion": region,
+        "sourceIPAddress": source,
+        "userAgent": source,
+        "requestParameters": None,
+        "responseElements": None,
+        "eventID": time_ordered_event_id(event_time),
+        "readOnly": False,
+        "eventType": "AwsServiceEvent",
+        "managementEvent": True,
+        "recipientAccountId": account_id,
+        "serviceEventDetails": details,
+        "eventCategory": "Management",
+    }
+    return AuditEvent(record)
+
+
 def time_ordered_event_id(moment: dt.datetime) -> str:
     """Return a random UUID whose first 48 bits are `moment` in milliseconds (UUID version 7).
 
