@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import botocore.exceptions
 import pytest
@@ -208,6 +209,23 @@ def test_duplicate_name_of_same_type(organization: Organization) -> None:
     error = error_of(raised)["Error"]
     assert error["Code"] == "DuplicatePolicyException"
     assert error["Message"] == "A policy with the specified name and type already exists."
+
+
+def test_concurrent_creates_of_one_name(server: Server, organization: Organization) -> None:
+    clients = [server.client("organizations", organization.management) for _ in range(6)]
+
+    def create(index: int) -> str:
+        try:
+            clients[index].create_policy(Content=DENY_S3, Description="", Name="raced", Type=SCP)
+        except botocore.exceptions.ClientError as error:
+            return str(error.response["Error"]["Code"])
+        return "created"
+
+    with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+        outcomes = list(pool.map(create, range(len(clients))))
+
+    assert outcomes.count("created") == 1
+    assert outcomes.count("DuplicatePolicyException") == 5
 
 
 def test_same_name_of_other_type_is_allowed(organization: Organization) -> None:

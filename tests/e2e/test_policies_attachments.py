@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import botocore.exceptions
 import pytest
 
@@ -153,6 +155,27 @@ def test_sixth_scp_on_a_target(organization: Organization) -> None:
         "You have attached the maximum number of policies to the specified target."
     )
     assert response["Reason"] == "MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED"
+    assert len(_attached_ids(organization, organization.root_id)) == 5
+
+
+def test_concurrent_attaches_keep_limit(server: Server, organization: Organization) -> None:
+    policies = [create_policy(organization) for _ in range(8)]
+    clients = [server.client("organizations", organization.management) for _ in policies]
+
+    def attach(index: int) -> str:
+        try:
+            clients[index].attach_policy(
+                PolicyId=policies[index]["Id"], TargetId=organization.root_id
+            )
+        except botocore.exceptions.ClientError as error:
+            return str(error.response.get("Reason"))
+        return "attached"
+
+    with ThreadPoolExecutor(max_workers=len(policies)) as pool:
+        outcomes = list(pool.map(attach, range(len(policies))))
+
+    assert outcomes.count("attached") == 4
+    assert outcomes.count("MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED") == 4
     assert len(_attached_ids(organization, organization.root_id)) == 5
 
 

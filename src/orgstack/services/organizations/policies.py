@@ -159,6 +159,7 @@ def create_policy(context: RequestContext, params: Params) -> Result:
     view = access.member_view(context)
     policy_type = params["Type"]
     require_manager(context, view, "CreatePolicy", (), policy_type)
+    policy_store.lock_organization(context.db, view.id)
     name = params["Name"]
     content = params["Content"]
 
@@ -198,6 +199,7 @@ def create_policy(context: RequestContext, params: Params) -> Result:
 def update_policy(context: RequestContext, params: Params) -> Result:
     view = access.member_view(context)
     policy = authorized_policy(context, view, "UpdatePolicy", params["PolicyId"])
+    policy_store.lock_organization(context.db, view.id)
     if policy.aws_managed:
         raise policy_rules.immutable_policy()
 
@@ -224,6 +226,7 @@ def update_policy(context: RequestContext, params: Params) -> Result:
 def delete_policy(context: RequestContext, params: Params) -> Result:
     view = access.member_view(context)
     policy = authorized_policy(context, view, "DeletePolicy", params["PolicyId"])
+    policy_store.lock_organization(context.db, view.id)
     if policy.aws_managed:
         raise policy_rules.immutable_policy()
     if policy_store.in_use(context.db, policy.id):

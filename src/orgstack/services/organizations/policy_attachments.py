@@ -58,6 +58,7 @@ def attach_policy(context: RequestContext, params: Params) -> Result:
     view = access.member_view(context)
     target_arns = [target_arn(view, params["TargetId"])]
     policy = authorized_policy(context, view, "AttachPolicy", params["PolicyId"], target_arns)
+    policy_store.lock_organization(context.db, view.id)
     target = require_target(context, view, params["TargetId"])
 
     policy_rules.require_type_available(view, policy.type)
@@ -82,6 +83,7 @@ def detach_policy(context: RequestContext, params: Params) -> Result:
     view = access.member_view(context)
     target_arns = [target_arn(view, params["TargetId"])]
     policy = authorized_policy(context, view, "DetachPolicy", params["PolicyId"], target_arns)
+    policy_store.lock_organization(context.db, view.id)
     target = require_target(context, view, params["TargetId"])
 
     # RCPFullAWSAccess stays on every target while RCPs are enabled.

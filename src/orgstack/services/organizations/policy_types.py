@@ -44,6 +44,7 @@ def enable_policy_type(context: RequestContext, params: Params) -> Result:
     policy_type = params["PolicyType"]
     root_arn = target_arn(view, params["RootId"])
     require_manager(context, view, "EnablePolicyType", [root_arn], policy_type)
+    policy_store.lock_organization(context.db, view.id)
     _require_root(view, params["RootId"])
 
     # Every policy type needs all features; the API reference names enabling SCPs in a
@@ -81,6 +82,7 @@ def disable_policy_type(context: RequestContext, params: Params) -> Result:
     policy_type = params["PolicyType"]
     root_arn = target_arn(view, params["RootId"])
     require_manager(context, view, "DisablePolicyType", [root_arn], policy_type)
+    policy_store.lock_organization(context.db, view.id)
     _require_root(view, params["RootId"])
 
     if policy_type not in enabled_policy_types(context.db, view.root_id):
