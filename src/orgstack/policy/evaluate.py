@@ -109,6 +109,8 @@ def gather_facts(request: Request, layers: Layers, context: Context, service: st
         scp_labels = tuple(level.label for level in layers.scp_levels)
     # RCPs cover only the services that support them, never resources of the management
     # account, and never requests made by service-linked roles.
+    # NOTE: the service-linked-role exemption for RCPs is taken as documented for SCPs and not
+    # checked against the current RCP page; a case that contradicts it would show here.
     rcp_labels = None
     if (
         layers.rcp_levels is not None
