@@ -217,6 +217,8 @@ class CompiledCondition:
         qualifier = self.qualifier
 
         if not qualifier:
+            # NOTE: IAM documents multivalued keys only with ForAllValues/ForAnyValue. Without a
+            # set operator this treats several request values like ForAnyValue does.
             for value in present:
                 for matcher in matchers:
                     if matcher(value):
