@@ -218,7 +218,8 @@ class CompiledCondition:
 
         if not qualifier:
             # NOTE: IAM documents multivalued keys only with ForAllValues/ForAnyValue. Without a
-            # set operator this treats several request values like ForAnyValue does.
+            # set operator, a positive operator here matches when any request value matches and
+            # a negated one when none does.
             for value in present:
                 for matcher in matchers:
                     if matcher(value):
