@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import botocore.exceptions
 import pytest
 
 from tests.e2e.organization_helpers import (
@@ -569,3 +571,23 @@ def test_invitation_shows_consolidated_billing(server: Server) -> None:
 
     features = handshake["Resources"][0]["Resources"][2]
     assert features == {"Type": "ORGANIZATION_FEATURE_SET", "Value": "CONSOLIDATED_BILLING"}
+
+
+def test_concurrent_invites_make_one_handshake(server: Server) -> None:
+    management, _ = new_organization(server)
+    invited = server.new_account()
+
+    def invite(_: int) -> str:
+        client = server.client("organizations", management)
+        try:
+            client.invite_account_to_organization(
+                Target={"Id": invited.account_id, "Type": "ACCOUNT"}
+            )
+        except botocore.exceptions.ClientError as error:
+            return str(error.response["Error"]["Code"])
+        return "OK"
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = sorted(pool.map(invite, range(8)))
+
+    assert outcomes == ["DuplicateHandshakeException"] * 7 + ["OK"]

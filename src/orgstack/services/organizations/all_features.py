@@ -75,6 +75,7 @@ def _invited_members(connection: Connection, view: access.OrganizationView) -> l
 @operation("organizations", "EnableAllFeatures", read_only=False)
 def enable_all_features(context: RequestContext, params: Params) -> Result:
     view = access.management_view(context)
+    store.lock_organization(context.db, view.id)
     if view.all_features:
         raise HandshakeConstraintViolationException(
             "The handshake request is invalid because the organization has already enabled all "

@@ -18,6 +18,7 @@ from orgstack.services.organizations.errors import (
     AccountNotRegisteredException,
     ConstraintViolationException,
 )
+from orgstack.services.organizations.handshake_store import lock_organization
 from orgstack.services.organizations.pagination import page
 from orgstack.services.organizations.service_principals import (
     delegated_administrator_limit,
@@ -59,6 +60,7 @@ def enable_aws_service_access(context: RequestContext, params: Params) -> Result
     view = access.management_view(context)
     principal = require_recognized(params["ServicePrincipal"])
     _require_all_features(view)
+    lock_organization(context.db, view.id)
 
     # Enabling twice succeeds and keeps the first date, as AWS does.
     if _access_enabled_at(context.db, view.id, principal) is None:
@@ -176,6 +178,7 @@ def register_delegated_administrator(context: RequestContext, params: Params) ->
     view = access.management_view(context)
     principal = require_recognized(params["ServicePrincipal"])
     _require_all_features(view)
+    lock_organization(context.db, view.id)
     account = _member_account(context, view, params["AccountId"])
     _check_registrable(context, view, account, principal)
 

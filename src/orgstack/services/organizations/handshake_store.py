@@ -275,6 +275,24 @@ def visible_handshake(context: RequestContext, handshake_id: str, caller: Caller
     return handshake
 
 
+def lock_organization(connection: Connection, organization_id: str) -> None:
+    """Lock the organization's row until the transaction ends.
+
+    Handshake changes check duplicates, quotas and states before they write, so two concurrent
+    requests could both pass a check on PostgreSQL. SQLite already runs writes one at a time.
+    """
+    connection.execute(
+        select(organizations.c.id).where(organizations.c.id == organization_id).with_for_update()
+    )
+
+
+def locked_handshake(context: RequestContext, handshake_id: str, caller: Caller) -> Handshake:
+    """Return the visible handshake, read again under its organization's lock."""
+    handshake = visible_handshake(context, handshake_id, caller)
+    lock_organization(context.db, handshake.organization_id)
+    return visible_handshake(context, handshake_id, caller)
+
+
 def check_transition(handshake: Handshake, target_state: str, now: dt.datetime) -> None:
     """Raise unless a pending handshake may move to `target_state`."""
     current = handshake.effective_state(now)

@@ -44,7 +44,7 @@ def _may_accept(handshake: store.Handshake, caller: store.Caller) -> bool:
 @operation("organizations", "AcceptHandshake", read_only=False)
 def accept_handshake(context: RequestContext, params: Params) -> Result:
     caller = store.caller_party(context)
-    handshake = store.visible_handshake(context, params["HandshakeId"], caller)
+    handshake = store.locked_handshake(context, params["HandshakeId"], caller)
     if not _may_accept(handshake, caller):
         raise AccessDeniedException(access.ACCESS_DENIED_MESSAGE)
     store.check_transition(handshake, store.ACCEPTED, context.now())
@@ -66,7 +66,7 @@ def accept_handshake(context: RequestContext, params: Params) -> Result:
 @operation("organizations", "DeclineHandshake", read_only=False)
 def decline_handshake(context: RequestContext, params: Params) -> Result:
     caller = store.caller_party(context)
-    handshake = store.visible_handshake(context, params["HandshakeId"], caller)
+    handshake = store.locked_handshake(context, params["HandshakeId"], caller)
     if not store.is_recipient(handshake, caller):
         raise AccessDeniedException(access.ACCESS_DENIED_MESSAGE)
     store.check_transition(handshake, store.DECLINED, context.now())
@@ -79,7 +79,7 @@ def decline_handshake(context: RequestContext, params: Params) -> Result:
 @operation("organizations", "CancelHandshake", read_only=False)
 def cancel_handshake(context: RequestContext, params: Params) -> Result:
     caller = store.caller_party(context)
-    handshake = store.visible_handshake(context, params["HandshakeId"], caller)
+    handshake = store.locked_handshake(context, params["HandshakeId"], caller)
     if not store.is_sender(handshake, caller):
         raise AccessDeniedException(access.ACCESS_DENIED_MESSAGE)
     now = context.now()

@@ -158,6 +158,7 @@ def invite_account_to_organization(context: RequestContext, params: Params) -> R
     party_type, party_id = validate_target(params["Target"])
     tag_list = params.get("Tags") or []
     validate_tags(tag_list)
+    store.lock_organization(context.db, view.id)
 
     invited = resolve_account(context.db, party_type, party_id)
     if invited is not None and invited.organization_id == view.id:

@@ -14,6 +14,7 @@ from orgstack.services.organizations.errors import (
     AccessDeniedException,
     ResourcePolicyNotFoundException,
 )
+from orgstack.services.organizations.handshake_store import lock_organization
 from orgstack.services.organizations.invitations import validate_tags
 from orgstack.services.organizations.resource_policy_document import parse
 from orgstack.services.registry import Params, RequestContext, Result, operation
@@ -46,6 +47,7 @@ def put_resource_policy(context: RequestContext, params: Params) -> Result:
     parse(content)
     tag_list = params.get("Tags") or []
     validate_tags(tag_list)
+    lock_organization(context.db, view.id)
 
     existing = _stored(context, view.id)
     if existing is None:

@@ -229,6 +229,7 @@ def invite_organization(context: RequestContext, params: Params) -> Result:
     validate_start(start, now)
     tag_list = params.get("Tags") or []
     validate_tags(tag_list)
+    store.lock_organization(context.db, view.id)
 
     invited = resolve_account(context.db, party_type, party_id)
     invited_id = (
@@ -352,6 +353,7 @@ def accept_transfer(
         raise HandshakeConstraintViolationException(
             SAME_PARTY_MESSAGE, Reason="SOURCE_AND_TARGET_CANNOT_MATCH"
         )
+    store.lock_organization(context.db, caller.organization_id)
     row = context.db.execute(
         select(responsibility_transfers).where(
             responsibility_transfers.c.handshake_id == handshake.id
