@@ -13,12 +13,11 @@ from sqlalchemy import insert
 from orgstack.store.schema import accounts
 from tests.e2e.tree_helpers import (
     Organization,
-    create_member,
     error_of,
-    join_with_root_key,
+    member_with_root_key,
     new_organization,
 )
-from tests.harness import Account, Server
+from tests.harness import Account, Server, create_member_account
 
 
 def _ou(organization: Organization, parent_id: str, name: str) -> str:
@@ -59,7 +58,7 @@ def test_describe_created_member_in_nested_ou(server: Server, management: Accoun
     organization = new_organization(server, management)
     outer = _ou(organization, organization.root_id, "outer")
     inner = _ou(organization, outer, "inner")
-    member = create_member(organization, name="Nested Member")
+    member = create_member_account(server, organization.client, name="Nested Member")
     organization.client.move_account(
         AccountId=member, SourceParentId=organization.root_id, DestinationParentId=inner
     )
@@ -91,7 +90,7 @@ def test_describe_account_outside_organization(server: Server, management: Accou
 
 def test_describe_account_by_member_is_access_denied(server: Server, management: Account) -> None:
     organization = new_organization(server, management)
-    member = join_with_root_key(server, organization)
+    member = member_with_root_key(server, organization)
 
     with pytest.raises(botocore.exceptions.ClientError) as raised:
         server.client("organizations", member).describe_account(AccountId=member.account_id)
@@ -103,8 +102,8 @@ def test_describe_account_by_member_is_access_denied(server: Server, management:
 
 def test_list_accounts_includes_members(server: Server, management: Account) -> None:
     organization = new_organization(server, management)
-    first = create_member(organization)
-    second = create_member(organization)
+    first = create_member_account(server, organization.client)
+    second = create_member_account(server, organization.client)
 
     listed = _all_accounts(organization)
 
@@ -117,7 +116,7 @@ def test_list_accounts_includes_members(server: Server, management: Account) -> 
 
 def test_list_accounts_pages(server: Server, management: Account) -> None:
     organization = new_organization(server, management)
-    members = [create_member(organization) for _ in range(4)]
+    members = [create_member_account(server, organization.client) for _ in range(4)]
 
     first = organization.client.list_accounts(MaxResults=2)
     second = organization.client.list_accounts(MaxResults=2, NextToken=first["NextToken"])
@@ -143,8 +142,8 @@ def test_list_accounts_forged_token(server: Server, management: Account) -> None
 def test_list_accounts_for_parent(server: Server, management: Account) -> None:
     organization = new_organization(server, management)
     unit = _ou(organization, organization.root_id, "unit")
-    moved = create_member(organization)
-    stayed = create_member(organization)
+    moved = create_member_account(server, organization.client)
+    stayed = create_member_account(server, organization.client)
     organization.client.move_account(
         AccountId=moved, SourceParentId=organization.root_id, DestinationParentId=unit
     )
@@ -172,7 +171,7 @@ def test_list_accounts_for_unknown_parent(server: Server, management: Account) -
 
 def test_list_accounts_by_member_is_access_denied(server: Server, management: Account) -> None:
     organization = new_organization(server, management)
-    member = join_with_root_key(server, organization)
+    member = member_with_root_key(server, organization)
 
     with pytest.raises(botocore.exceptions.ClientError) as raised:
         server.client("organizations", member).list_accounts()

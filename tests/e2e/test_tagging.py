@@ -9,12 +9,11 @@ import pytest
 
 from tests.e2e.tree_helpers import (
     Organization,
-    create_member,
     error_of,
-    join_with_root_key,
+    member_with_root_key,
     new_organization,
 )
-from tests.harness import Account, Server
+from tests.harness import Account, Server, create_member_account
 
 SYSTEM_TAG_MESSAGE = (
     "You specified a tag key that is a system tag. You can\u2019t add, edit, or delete system tag "
@@ -47,7 +46,7 @@ def test_tag_and_list_each_resource_kind(server: Server, management: Account, ki
         "root": lambda: organization.root_id,
         "ou": lambda: _ou(organization),
         "management": lambda: management.account_id,
-        "member": lambda: create_member(organization),
+        "member": lambda: create_member_account(server, organization.client),
     }
     resource_id = resource_ids[kind]()
 
@@ -258,7 +257,7 @@ def test_aws_managed_policy_is_immutable(server: Server, management: Account) ->
 
 def test_tag_by_member_is_access_denied(server: Server, management: Account) -> None:
     organization = new_organization(server, management)
-    member = join_with_root_key(server, organization)
+    member = member_with_root_key(server, organization)
     member_client = server.client("organizations", member)
 
     with pytest.raises(botocore.exceptions.ClientError) as raised:

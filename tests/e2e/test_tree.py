@@ -9,12 +9,11 @@ import pytest
 
 from tests.e2e.tree_helpers import (
     Organization,
-    create_member,
     error_of,
-    join_with_root_key,
+    member_with_root_key,
     new_organization,
 )
-from tests.harness import Account, Server
+from tests.harness import Account, Server, create_member_account
 
 
 def _ou(organization: Organization, parent_id: str, name: str) -> str:
@@ -56,7 +55,7 @@ def test_list_children_ous_and_accounts(server: Server, management: Account) -> 
     organization = new_organization(server, management)
     outer = _ou(organization, organization.root_id, "outer")
     inner = _ou(organization, outer, "inner")
-    member = create_member(organization)
+    member = create_member_account(server, organization.client)
     _move(organization, member, organization.root_id, outer)
 
     assert _children(organization, organization.root_id, "ORGANIZATIONAL_UNIT") == [outer]
@@ -115,7 +114,7 @@ def test_list_children_invalid_child_type(server: Server, management: Account) -
 
 def test_list_children_by_member_is_access_denied(server: Server, management: Account) -> None:
     organization = new_organization(server, management)
-    member = join_with_root_key(server, organization)
+    member = member_with_root_key(server, organization)
 
     with pytest.raises(botocore.exceptions.ClientError) as raised:
         server.client("organizations", member).list_children(
@@ -191,7 +190,7 @@ def test_move_member_between_ous_and_back(server: Server, management: Account) -
     organization = new_organization(server, management)
     first = _ou(organization, organization.root_id, "first")
     second = _ou(organization, first, "second")
-    member = create_member(organization)
+    member = create_member_account(server, organization.client)
 
     _move(organization, member, organization.root_id, first)
     _move(organization, member, first, second)
@@ -290,7 +289,7 @@ def test_move_account_outside_organization(server: Server, management: Account) 
 
 def test_move_by_member_is_access_denied(server: Server, management: Account) -> None:
     organization = new_organization(server, management)
-    member = join_with_root_key(server, organization)
+    member = member_with_root_key(server, organization)
     unit = _ou(organization, organization.root_id, "destination")
 
     with pytest.raises(botocore.exceptions.ClientError) as raised:

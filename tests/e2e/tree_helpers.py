@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import secrets
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import botocore.exceptions
 import pytest
-from sqlalchemy import update
 
-from orgstack.store.schema import accounts
-from tests.harness import Account, Server
+from tests.harness import Account, Server, create_member_account, give_root_key
 
 
 @dataclass(frozen=True)
@@ -41,41 +36,6 @@ def error_of(raised: pytest.ExceptionInfo[botocore.exceptions.ClientError]) -> d
     return response
 
 
-def create_member(organization: Organization, name: str | None = None) -> str:
-    """Create a member account with CreateAccount, wait for it and return its id."""
-    suffix = secrets.token_hex(5)
-    status = organization.client.create_account(
-        AccountName=name or f"member-{suffix}", Email=f"member-{suffix}@example.com"
-    )["CreateAccountStatus"]
-    deadline = time.monotonic() + 30
-    while status["State"] == "IN_PROGRESS":
-        if time.monotonic() > deadline:
-            raise AssertionError(f"account creation {status['Id']} is still in progress")
-        time.sleep(0.05)
-        status = organization.client.describe_create_account_status(
-            CreateAccountRequestId=status["Id"]
-        )["CreateAccountStatus"]
-    if status["State"] != "SUCCEEDED":
-        raise AssertionError(f"account creation failed: {status}")
-    return str(status["AccountId"])
-
-
-def join_with_root_key(server: Server, organization: Organization) -> Account:
-    """Put a standalone account with its own root key into the organization under the root.
-
-    Accounts created by CreateAccount have no access keys, so tests that call as a member account
-    place a keyed account in the organization through the store.
-    """
-    member = server.new_account()
-    with server.database().transaction() as connection:
-        connection.execute(
-            update(accounts)
-            .where(accounts.c.id == member.account_id)
-            .values(
-                organization_id=organization.id,
-                parent_id=organization.root_id,
-                joined_method="INVITED",
-                joined_at=dt.datetime.now(dt.UTC),
-            )
-        )
-    return member
+def member_with_root_key(server: Server, organization: Organization) -> Account:
+    """Create a member account and give it a root key, so that tests can call as the member."""
+    return give_root_key(server, create_member_account(server, organization.client))
