@@ -15,7 +15,7 @@ from typing import Any
 
 import botocore.exceptions
 import hypothesis.strategies as st
-from hypothesis import HealthCheck, event, settings
+from hypothesis import HealthCheck, settings
 from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
@@ -45,8 +45,6 @@ DENY_CONTENT = (
 @contextmanager
 def expect_error(code: str, reason: str | None = None) -> Iterator[None]:
     """Assert that the block raises the AWS error `code` (and `reason`, when given)."""
-    # Hypothesis's statistics (`--hypothesis-show-statistics`) then show which errors runs reach.
-    event(f"expected {code} {reason or ''}".strip())
     try:
         yield
     except botocore.exceptions.ClientError as error:

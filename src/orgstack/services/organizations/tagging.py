@@ -195,7 +195,7 @@ def _find_resource_policy(
 
 def _writable(resource: TaggableResource) -> TaggableResource:
     # Every organization shares the AWS managed policies, so tags on them would leak between
-    # organizations; AWS treats those policies as immutable.
+    # organizations. The model's IMMUTABLE_POLICY reason covers changes to those policies.
     if resource.aws_managed:
         raise InvalidInputException(_IMMUTABLE_POLICY_MESSAGE, Reason=IMMUTABLE_POLICY)
     return resource
@@ -228,7 +228,7 @@ def untag_resource(context: RequestContext, params: Params) -> Result:
     keys: list[str] = params["TagKeys"]
     _reject_system_keys(keys)
 
-    # Keys the resource does not have are ignored, as in AWS.
+    # Keys that the resource does not have are skipped without an error.
     context.db.execute(
         delete(tags).where(tags.c.resource_id == resource.id).where(tags.c.key.in_(keys))
     )

@@ -45,8 +45,8 @@ ROOT_RESOURCE_TYPE = "AWS::Organizations::Root"
 class Node:
     """A root, OU or account of the caller's organization.
 
-    `parent_id` is None for the root. `depth` counts levels below the root: 0 for the root, 1 for
-    an OU directly under it; accounts carry 0 because no rule depends on an account's depth.
+    `parent_id` is None for the root. `depth` counts levels below the root, so it is 0 for the root
+    and 1 for an OU directly under it. Accounts carry 0 because no rule depends on their depth.
     """
 
     id: str
@@ -257,8 +257,8 @@ def move_account(context: RequestContext, params: Params) -> Result:
     if account is None or account.type != ACCOUNT:
         raise AccountNotFoundException()
     source = find_container(context.db, view, source_id)
-    # AWS documents no separate error for a source that exists but does not hold the account;
-    # orgstack reports it as a source parent that cannot be found.
+    # AWS documents no separate error for a source that exists but does not contain the account,
+    # so orgstack reports it as a source parent that cannot be found.
     if source is None or source.id != account.parent_id:
         raise SourceParentNotFoundException()
     destination = find_container(context.db, view, destination_id, lock=True)

@@ -1,9 +1,9 @@
 """Organizational units: CreateOrganizationalUnit, UpdateOrganizationalUnit,
 DeleteOrganizationalUnit, DescribeOrganizationalUnit, ListOrganizationalUnitsForParent.
 
-AWS's rules (Organizations quotas page and the API reference): OUs nest at most five levels under
-the root, an organization holds at most 2,000 OUs, and OU names are unique among the children of
-one parent (the same name under different parents is fine).
+AWS's rules come from the Organizations quotas page and the API reference. OUs nest at most five
+levels under the root, and an organization contains at most 2,000 OUs. OU names are unique among
+the children of one parent, but the same name may appear under different parents.
 """
 
 from __future__ import annotations
