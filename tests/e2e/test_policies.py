@@ -65,7 +65,7 @@ def test_create_scp_returns_policy(organization: Organization) -> None:
     assert policy["Content"] == DENY_S3
 
 
-def test_create_policy_content_is_stored_as_sent(organization: Organization) -> None:
+def test_content_stored_as_sent(organization: Organization) -> None:
     content = (
         '{\n  "Version": "2012-10-17",\n'
         '  "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]\n}'
@@ -228,7 +228,7 @@ def test_concurrent_creates_of_one_name(server: Server, organization: Organizati
     assert outcomes.count("DuplicatePolicyException") == 5
 
 
-def test_same_name_of_other_type_is_allowed(organization: Organization) -> None:
+def test_same_name_other_type_allowed(organization: Organization) -> None:
     organization.client.enable_policy_type(RootId=organization.root_id, PolicyType=TAG)
     create_policy(organization, name="shared-name")
 
@@ -237,9 +237,7 @@ def test_same_name_of_other_type_is_allowed(organization: Organization) -> None:
     assert summary["Name"] == "shared-name"
 
 
-def test_same_name_in_other_organization_is_allowed(
-    server: Server, organization: Organization
-) -> None:
+def test_same_name_other_organization_allowed(server: Server, organization: Organization) -> None:
     other = new_organization(server, server.new_account())
     create_policy(organization, name="everywhere")
 
@@ -248,7 +246,7 @@ def test_same_name_in_other_organization_is_allowed(
     assert summary["Name"] == "everywhere"
 
 
-def test_name_of_aws_managed_policy_is_taken(organization: Organization) -> None:
+def test_aws_managed_name_is_taken(organization: Organization) -> None:
     with pytest.raises(botocore.exceptions.ClientError) as raised:
         create_policy(organization, name="FullAWSAccess")
 
@@ -311,7 +309,7 @@ def test_tag_policy_quota_per_organization(server: Server, organization: Organiz
     assert error_of(raised)["Reason"] == "POLICY_NUMBER_LIMIT_EXCEEDED"
 
 
-def test_policy_type_may_be_created_before_enabled(organization: Organization) -> None:
+def test_create_before_type_enabled(organization: Organization) -> None:
     summary = create_policy(organization, tag_policy("Owner"), TAG)
 
     assert summary["Type"] == TAG

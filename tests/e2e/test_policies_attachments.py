@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import botocore.exceptions
 import pytest
 
+from tests.e2e.audit_helpers import request_id_of, wait_for_request
 from tests.e2e.policy_helpers import (
     ACCESS_DENIED_MESSAGE,
     FULL_AWS_ACCESS,
@@ -118,6 +119,25 @@ def test_attach_to_created_member_account(organization: Organization) -> None:
 
     assert _attached_ids(organization, member_id) == sorted([FULL_AWS_ACCESS, policy["Id"]])
     assert _target_ids(organization, policy["Id"]) == [member_id]
+
+
+def test_attach_event_names_policy_and_target(server: Server, organization: Organization) -> None:
+    policy = create_policy(organization)
+
+    reply = organization.client.attach_policy(PolicyId=policy["Id"], TargetId=organization.root_id)
+
+    event = wait_for_request(
+        server.client("cloudtrail", organization.management), request_id_of(reply)
+    )
+    assert event["EventName"] == "AttachPolicy"
+    root_arn = (
+        f"arn:aws:organizations::{organization.management.account_id}:root/"
+        f"{organization.id}/{organization.root_id}"
+    )
+    assert sorted(event["Resources"], key=lambda resource: resource["ResourceType"]) == [
+        {"ResourceType": "AWS::Organizations::Policy", "ResourceName": policy["Arn"]},
+        {"ResourceType": "AWS::Organizations::Root", "ResourceName": root_arn},
+    ]
 
 
 def test_attach_twice_is_duplicate(organization: Organization) -> None:
@@ -429,7 +449,7 @@ def test_list_for_target_filters_by_type(organization: Organization) -> None:
     assert listed == [tag]
 
 
-def test_list_for_target_lists_direct_attachments_only(organization: Organization) -> None:
+def test_list_for_target_direct_only(organization: Organization) -> None:
     policy = create_policy(organization)
     organization.client.attach_policy(PolicyId=policy["Id"], TargetId=organization.root_id)
     ou_id = _new_ou(organization)
@@ -486,9 +506,7 @@ def test_full_aws_access_targets_every_node(organization: Organization) -> None:
     assert targets == sorted(expected)
 
 
-def test_full_aws_access_targets_only_own_organization(
-    server: Server, organization: Organization
-) -> None:
+def test_targets_only_own_organization(server: Server, organization: Organization) -> None:
     other = new_organization(server, server.new_account())
 
     targets = _target_ids(organization, FULL_AWS_ACCESS)

@@ -78,7 +78,7 @@ def _effective(organization: Organization, target_id: str, policy_type: str = TA
 # DescribeEffectivePolicy
 
 
-def test_effective_policy_merges_root_ou_and_account(organization: Organization) -> None:
+def test_merges_root_ou_and_account(organization: Organization) -> None:
     ou_id, member_id = _member_in_new_ou(organization)
     _attach_new(organization, COST_CENTER, organization.root_id)
     _attach_new(organization, MORE_COST_CENTERS, ou_id)
@@ -99,7 +99,7 @@ def test_effective_policy_merges_root_ou_and_account(organization: Organization)
     }
 
 
-def test_effective_policy_of_sibling_skips_other_ou(organization: Organization) -> None:
+def test_sibling_skips_other_ou(organization: Organization) -> None:
     ou_id, _ = _member_in_new_ou(organization)
     _attach_new(organization, COST_CENTER, organization.root_id)
     _attach_new(organization, MORE_COST_CENTERS, ou_id)

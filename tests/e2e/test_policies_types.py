@@ -64,7 +64,7 @@ def test_enable_tag_policies(organization: Organization) -> None:
     ]
 
 
-def test_enable_rcps_attaches_rcp_full_aws_access_everywhere(organization: Organization) -> None:
+def test_enable_rcps_attaches_default_everywhere(organization: Organization) -> None:
     ou_id = _new_ou(organization)
     member_id = create_member(organization)
 
@@ -74,7 +74,7 @@ def test_enable_rcps_attaches_rcp_full_aws_access_everywhere(organization: Organ
     assert _target_ids(organization, RCP_FULL_AWS_ACCESS) == sorted(expected)
 
 
-def test_rcp_full_aws_access_reaches_later_nodes(organization: Organization) -> None:
+def test_rcp_default_reaches_later_nodes(organization: Organization) -> None:
     organization.client.enable_policy_type(RootId=organization.root_id, PolicyType=RCP)
 
     ou_id = _new_ou(organization, "later")
@@ -191,7 +191,7 @@ def test_disable_scps_detaches_full_aws_access(organization: Organization) -> No
     assert _root_types(organization) == []
 
 
-def test_reenable_scps_attaches_only_full_aws_access(organization: Organization) -> None:
+def test_reenable_scps_attaches_default_only(organization: Organization) -> None:
     policy = create_policy(organization)
     organization.client.attach_policy(PolicyId=policy["Id"], TargetId=organization.root_id)
     ou_id = _new_ou(organization)
@@ -204,7 +204,7 @@ def test_reenable_scps_attaches_only_full_aws_access(organization: Organization)
     assert _target_ids(organization, policy["Id"]) == []
 
 
-def test_disable_rcps_detaches_rcp_full_aws_access(organization: Organization) -> None:
+def test_disable_rcps_detaches_default(organization: Organization) -> None:
     organization.client.enable_policy_type(RootId=organization.root_id, PolicyType=RCP)
 
     organization.client.disable_policy_type(RootId=organization.root_id, PolicyType=RCP)
