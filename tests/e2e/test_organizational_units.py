@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import botocore.exceptions
@@ -397,3 +398,22 @@ def test_delete_organization_removes_ou_tags(server: Server, management: Account
             select(tags.c.key).where(tags.c.resource_id == unit["Id"])
         ).all()
     assert leftover == []
+
+
+def test_concurrent_creates_of_one_name(server: Server, management: Account) -> None:
+    client, _, root_id = _organization(server, management)
+    clients = [server.client("organizations", management) for _ in range(6)]
+
+    def create(worker: Any) -> str:
+        try:
+            _create(worker, root_id, "contested")
+        except botocore.exceptions.ClientError as error:
+            return str(error.response["Error"]["Code"])
+        return "created"
+
+    with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+        outcomes = list(pool.map(create, clients))
+
+    assert sorted(outcomes) == ["DuplicateOrganizationalUnitException"] * 5 + ["created"]
+    listed = client.list_organizational_units_for_parent(ParentId=root_id)["OrganizationalUnits"]
+    assert [unit["Name"] for unit in listed] == ["contested"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import botocore.exceptions
@@ -325,3 +326,49 @@ def test_move_account_is_audited(server: Server, management: Account) -> None:
         for event in events
         for resource in event.get("Resources", [])
     )
+
+
+# Concurrency
+
+
+def test_concurrent_delete_and_move_into_ou(server: Server, management: Account) -> None:
+    organization = new_organization(server, management)
+    member = create_member_account(server, organization.client)
+    move_client = server.client("organizations", management)
+    outcomes: list[tuple[str, str]] = []
+
+    for round_number in range(5):
+        unit = _ou(organization, organization.root_id, f"race-{round_number}")
+
+        def delete(unit_id: str = unit) -> str:
+            try:
+                organization.client.delete_organizational_unit(OrganizationalUnitId=unit_id)
+            except botocore.exceptions.ClientError as error:
+                return str(error.response["Error"]["Code"])
+            return "deleted"
+
+        def move(unit_id: str = unit) -> str:
+            try:
+                move_client.move_account(
+                    AccountId=member,
+                    SourceParentId=organization.root_id,
+                    DestinationParentId=unit_id,
+                )
+            except botocore.exceptions.ClientError as error:
+                return str(error.response["Error"]["Code"])
+            return "moved"
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            deleted, moved = pool.submit(delete), pool.submit(move)
+            outcome = (deleted.result(), moved.result())
+        outcomes.append(outcome)
+
+        # Exactly one of the two wins: an OU never disappears with an account inside it.
+        assert outcome in {
+            ("deleted", "DestinationParentNotFoundException"),
+            ("OrganizationalUnitNotEmptyException", "moved"),
+        }
+        if outcome[1] == "moved":
+            assert _parents(organization, member) == [{"Id": unit, "Type": "ORGANIZATIONAL_UNIT"}]
+            _move(organization, member, unit, organization.root_id)
+        assert _parents(organization, member) == [{"Id": organization.root_id, "Type": "ROOT"}]
