@@ -92,7 +92,8 @@ def case_layers(case: Case) -> Layers:
         _ref(document, PolicyKind.IDENTITY, f"identity[{position}]")
         for position, document in enumerate(identity_raw)
     ]
-    boundary = case.get("permission_boundary")
+    # The case format names this field `permission_boundary`; accept the AWS spelling too.
+    boundary = case.get("permission_boundary", case.get("permissions_boundary"))
     session = case.get("session_policy")
     resource = case.get("resource_policy")
     org = case.get("org") or {}

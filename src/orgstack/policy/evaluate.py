@@ -63,6 +63,7 @@ class Facts(NamedTuple):
     has_boundary: bool
     has_session: bool
     resource_required: bool
+    skipped: tuple[tuple[Layer, str], ...] = ()
 
 
 class Grant(NamedTuple):
@@ -119,6 +120,12 @@ def gather_facts(request: Request, layers: Layers, context: Context, service: st
         and (service in RCP_SERVICES or service == "*")
     ):
         rcp_labels = tuple(level.label for level in layers.rcp_levels)
+
+    skipped: tuple[tuple[Layer, str], ...] = ()
+    if (layers.scp_levels is not None and scp_labels is None) or (
+        layers.rcp_levels is not None and rcp_labels is None
+    ):
+        skipped = _skip_reasons(layers, service, service_linked, scp_labels, rcp_labels)
     return Facts(
         caller=caller,
         same_account=same_account,
@@ -127,7 +134,33 @@ def gather_facts(request: Request, layers: Layers, context: Context, service: st
         has_boundary=layers.boundary is not None,
         has_session=bool(layers.session),
         resource_required=_resource_policy_required(request, layers, service),
+        skipped=skipped,
     )
+
+
+def _skip_reasons(
+    layers: Layers,
+    service: str,
+    service_linked: bool,
+    scp_labels: tuple[str, ...] | None,
+    rcp_labels: tuple[str, ...] | None,
+) -> tuple[tuple[Layer, str], ...]:
+    """Say why given SCP or RCP levels did not apply (only called when some did not)."""
+    reasons: list[tuple[Layer, str]] = []
+    if layers.scp_levels is not None and scp_labels is None:
+        why = "the principal's account is the management account"
+        if service_linked:
+            why = "the principal is a service-linked role"
+        reasons.append((_SCP, why))
+    if layers.rcp_levels is not None and rcp_labels is None:
+        if layers.resource_account_is_management:
+            why = "the resource belongs to the management account"
+        elif service_linked:
+            why = "the principal is a service-linked role"
+        else:
+            why = f"resource control policies do not support the service `{service}`"
+        reasons.append((_RCP, why))
+    return tuple(reasons)
 
 
 def _resource_policy_required(request: Request, layers: Layers, service: str) -> bool:
@@ -365,6 +398,7 @@ def evaluate(request: Request, layers: Layers) -> EvaluationResult:
         scp_levels=facts.scp_labels,
         rcp_levels=facts.rcp_labels,
         present_layers=_present_layers(layers),
+        skipped_layers=facts.skipped,
     )
 
 

@@ -82,7 +82,8 @@ def _tree_lines(
 ) -> list[str]:
     title = _LAYER_TITLES[layer]
     if labels is None:
-        return [f"{title}: not applied"]
+        reasons = [why for skipped, why in result.skipped_layers if skipped is layer]
+        return [f"{title}: not applied" + (f" ({reasons[0]})" if reasons else "")]
     lines = [f"{title}: " + " -> ".join(labels)]
     missing = {m.level for m in result.missing_allows if m.layer is layer}
     for label in labels:

@@ -93,7 +93,8 @@ class EvaluationResult:
     the request while their statement's action and resource matched. `errors` reports problems
     such as an unknown condition operator, which fail closed. `scp_levels` and `rcp_levels`
     are the tree path (root first) of the levels that applied, or None when the layer did not
-    apply to this request. `present_layers` names the layers that had at least one policy.
+    apply to this request. `present_layers` names the layers that had at least one policy,
+    and `skipped_layers` pairs each given SCP or RCP layer that did not apply with the reason.
     """
 
     request: Request
@@ -109,6 +110,7 @@ class EvaluationResult:
     scp_levels: tuple[str, ...] | None = None
     rcp_levels: tuple[str, ...] | None = None
     present_layers: frozenset[Layer] = frozenset()
+    skipped_layers: tuple[tuple[Layer, str], ...] = ()
 
     @property
     def allowed(self) -> bool:

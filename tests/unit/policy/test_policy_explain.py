@@ -151,3 +151,25 @@ def test_check_file_rejects_unknown_type(tmp_path: Path) -> None:
 
     with pytest.raises(ValueError, match="unknown policy type `tag`"):
         check_file(path, "tag")
+
+
+def test_explanation_says_why_scps_did_not_apply() -> None:
+    data = base_case(
+        identity=[ALLOW_ALL], scps=[[DENY_S3]], org={"principal_account_is_management": True}
+    )
+
+    text = explain(evaluate_case(data))
+
+    assert (
+        "Service control policies (principal account): not applied "
+        "(the principal's account is the management account)"
+    ) in text
+
+
+def test_explanation_says_why_rcps_did_not_apply() -> None:
+    data = base_case(identity=[ALLOW_ALL], rcps=[[DENY_S3]])
+    data["request"]["action"] = "ec2:RunInstances"
+
+    text = explain(evaluate_case(data))
+
+    assert "not applied (resource control policies do not support the service `ec2`)" in text
