@@ -97,6 +97,7 @@ def root_keys(connection: Connection, box: SecretBox, account_id: str) -> list[t
 def _session_from_json(text: str) -> SessionDetails:
     data = json.loads(text)
     data["transitive_tag_keys"] = tuple(data.get("transitive_tag_keys", ()))
+    data["session_policy_arns"] = tuple(data.get("session_policy_arns", ()))
     return SessionDetails(**data)
 
 

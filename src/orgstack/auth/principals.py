@@ -20,6 +20,8 @@ class SessionDetails:
     session_tags: dict[str, str] = field(default_factory=dict)
     transitive_tag_keys: tuple[str, ...] = ()
     session_policy: str | None = None
+    # Managed policies passed as `PolicyArns`, read at each request like the inline session policy.
+    session_policy_arns: tuple[str, ...] = ()
     source_identity: str | None = None
     mfa_authenticated: bool = False
     issued_at: str | None = None

@@ -24,6 +24,9 @@ from orgstack.auth import sigv4
 from orgstack.auth.credentials import KeyCache, find_key
 from orgstack.auth.errors import SigV4Error, WireProtocol
 from orgstack.auth.principals import Principal
+from orgstack.authorize import Authorizer
+from orgstack.authorize.cache import VERSIONED_SERVICES, bump_version
+from orgstack.authorize.errors import ENCODED_MESSAGE_HEADER, AccessDeniedException
 from orgstack.clock import Clock
 from orgstack.config import Settings
 from orgstack.protocol import json11, query, restjson
@@ -79,6 +82,7 @@ class Pipeline:
         self.audit = audit
         self.services = services
         self.keys = KeyCache()
+        self.authorizer = Authorizer(box)
 
     def handle(self, request: HttpRequest) -> tuple[HttpResponse, CallOutcome]:
         """Answer one request; raises `UnroutableRequest` when it is for no AWS service."""
@@ -158,9 +162,10 @@ class Pipeline:
             if spec is not None:
                 call = _Call(spec, request, caller, region, request_id)
                 self._record_failure(call, params, failure)
-            return _render_error(
-                service, call_route.protocol, operation, failure, request_id
-            ), caller
+            response = _render_error(service, call_route.protocol, operation, failure, request_id)
+            if isinstance(failure, AccessDeniedException) and failure.encoded_message:
+                response.headers.append((ENCODED_MESSAGE_HEADER, failure.encoded_message))
+            return response, caller
         except Exception:
             log.exception(
                 "unexpected failure service=%s operation=%s request_id=%s",
@@ -203,7 +208,7 @@ class Pipeline:
                 secret_access_key=stored.secret_access_key,
                 principal_id=stored.principal.principal_id,
                 session_token=stored.session_token,
-                expiration=stored.expires_at,
+                expiration=_wall_clock_expiry(stored.expires_at, self.clock),
             )
 
         try:
@@ -230,6 +235,7 @@ class Pipeline:
         def facts(context: RequestContext) -> CallFacts:
             return self._facts(call, context.audit.recipient_account_id)
 
+        new_version: str | None = None
         with self.database.transaction(write=not spec.read_only) as connection:
             context = RequestContext(
                 request_id=request_id,
@@ -245,6 +251,9 @@ class Pipeline:
                 user_agent=user_agent,
             )
             try:
+                # Authorized inside the handler's transaction, so the decision and the handler
+                # read the same state of the store.
+                self.authorizer.authorize(context, spec, params, request.headers)
                 result = spec.handler(context, params)
             except AwsError as failure:
                 failed_event = api_call_event(
@@ -253,6 +262,7 @@ class Pipeline:
                     None,
                     failure.code,
                     failure.message,
+                    additional_event_data=context.audit.additional_event_data,
                     resources=context.audit.resources,
                 )
                 failure.__dict__["audit_event"] = failed_event
@@ -270,6 +280,11 @@ class Pipeline:
             )
             if not spec.read_only:
                 self.audit.write(connection, event)
+                if spec.service in VERSIONED_SERVICES:
+                    # Cached policy layers of every replica are stale once this commits.
+                    new_version = bump_version(connection)
+        if new_version is not None:
+            self.authorizer.learn_version(new_version)
         if spec.read_only:
             self.audit.enqueue(event)
         return result
@@ -334,6 +349,18 @@ class Pipeline:
             self.audit.enqueue(event)
         else:
             self.audit.write_alone(event)
+
+
+def _wall_clock_expiry(expires_at: dt.datetime | None, clock: Clock) -> dt.datetime | None:
+    """Return when a session expires on the wall clock that the verifier compares with.
+
+    Session expiry is set on the business clock, which tests move ahead of the wall clock; moving
+    the expiry back by the same offset makes the verifier reject it when business time passes it.
+    The verifier checks expiry on every call, so a key cached by `KeyCache` expires on time too.
+    """
+    if expires_at is None:
+        return None
+    return expires_at - clock.offset
 
 
 @dataclass(frozen=True)
