@@ -372,3 +372,36 @@ def test_concurrent_delete_and_move_into_ou(server: Server, management: Account)
             assert _parents(organization, member) == [{"Id": unit, "Type": "ORGANIZATIONAL_UNIT"}]
             _move(organization, member, unit, organization.root_id)
         assert _parents(organization, member) == [{"Id": organization.root_id, "Type": "ROOT"}]
+
+
+# Delegated administrator
+
+
+def test_delegated_administrator_reads_but_cannot_move(server: Server, management: Account) -> None:
+    organization = new_organization(server, management)
+    unit = _ou(organization, organization.root_id, "visible")
+    member = member_with_root_key(server, organization)
+    organization.client.enable_aws_service_access(ServicePrincipal="sso.amazonaws.com")
+    organization.client.register_delegated_administrator(
+        AccountId=member.account_id, ServicePrincipal="sso.amazonaws.com"
+    )
+    delegated = server.client("organizations", member)
+
+    children = delegated.list_children(
+        ParentId=organization.root_id, ChildType="ORGANIZATIONAL_UNIT"
+    )
+    parents = delegated.list_parents(ChildId=member.account_id)["Parents"]
+    described = delegated.describe_account(AccountId=member.account_id)["Account"]
+
+    assert children["Children"] == [{"Id": unit, "Type": "ORGANIZATIONAL_UNIT"}]
+    assert parents == [{"Id": organization.root_id, "Type": "ROOT"}]
+    assert described["Id"] == member.account_id
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        delegated.move_account(
+            AccountId=member.account_id,
+            SourceParentId=organization.root_id,
+            DestinationParentId=unit,
+        )
+    response = error_of(raised)
+    assert response["Error"]["Code"] == "AccessDeniedException"
+    assert response["Error"]["Message"] == "You don't have permissions to access this resource."
