@@ -377,7 +377,8 @@ def decide(facts: Facts, buckets: Buckets) -> Outcome:
     deciding = identity + [g.ref for g in boundary_grants + session_grants]
     if not facts.same_account or facts.resource_required:
         deciding += [g.ref for g in strongest(_ACCOUNT_MATCH)]
-    return Outcome(_ALLOW, None, tuple(deciding + guardrails), ())
+    # dict.fromkeys drops a role grant listed both as identity and as resource evidence.
+    return Outcome(_ALLOW, None, tuple(dict.fromkeys(deciding + guardrails)), ())
 
 
 def evaluate(request: Request, layers: Layers) -> EvaluationResult:
