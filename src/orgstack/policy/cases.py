@@ -1,6 +1,6 @@
 """Evaluate a decision case written as JSON (the format of tests/data/policy_cases.json).
 
-A case holds `request` (action, resource, principal_arn, resource_account, context), the
+A case contains `request` (action, resource, principal_arn, resource_account, context), the
 policy documents of each layer (`identity_policies`, `permission_boundary`, `session_policy`,
 `resource_policy`, `scps` and `rcps` as lists of levels, root first) and optional `org` flags
 (`principal_account_is_management`, `principal_is_service_linked_role`,

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from orgstack.policy.result import Decision, EvaluationResult, Layer, StatementRef
 
-# The policy type names AWS uses in its access-denied messages (IAM User Guide,
-# "Troubleshoot access denied error messages").
+# The policy type names that AWS's access-denied messages use.
 POLICY_TYPE_NAMES = {
     Layer.SCP: "service control policy",
     Layer.RCP: "resource control policy",
