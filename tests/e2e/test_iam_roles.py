@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -451,3 +452,19 @@ def _context(connection: Any, account: Account, server: Server) -> RequestContex
         source_ip="127.0.0.1",
         user_agent="test",
     )
+
+
+def test_concurrent_create_role_one_wins(server: Server, account: Account) -> None:
+    clients = [server.client("iam", account) for _ in range(6)]
+
+    def create(client: Any) -> str:
+        try:
+            client.create_role(RoleName="contested", AssumeRolePolicyDocument=TRUST)
+        except ClientError as error:
+            return str(error.response["Error"]["Code"])
+        return "created"
+
+    with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+        outcomes = sorted(pool.map(create, clients))
+
+    assert outcomes == ["EntityAlreadyExists"] * 5 + ["created"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
 
 from orgstack import ids
 from orgstack.policy import PolicyKind
@@ -133,7 +134,13 @@ def create_policy(context: RequestContext, params: Params) -> Result:
         created_at=now,
         updated_at=now,
     )
-    policy_store.insert_policy(context.db, row, document)
+    try:
+        policy_store.insert_policy(context.db, row, document)
+    except IntegrityError:
+        # A concurrent CreatePolicy of the same name committed first (possible on PostgreSQL).
+        raise EntityAlreadyExistsException(
+            f"A policy called {name} already exists. Duplicate names are not allowed."
+        ) from None
     policy_store.put_policy_tags(context.db, row.policy_id, policy_tags)
     context.audit.resources.append((POLICY_RESOURCE_TYPE, row.arn))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
 
 from orgstack import ids
 from orgstack.policy import PolicyKind
@@ -109,7 +110,11 @@ def create_role(context: RequestContext, params: Params) -> Result:
         permissions_boundary_arn=boundary,
         created_at=context.now(),
     )
-    role_store.insert_role(context.db, role)
+    try:
+        role_store.insert_role(context.db, role)
+    except IntegrityError:
+        # A concurrent CreateRole of the same name committed first (possible on PostgreSQL).
+        raise EntityAlreadyExistsException(f"Role with name {name} already exists.") from None
     role_store.put_role_tags(context.db, account_id, name, role_tags)
     context.audit.resources.append((ROLE_RESOURCE_TYPE, role.arn))
     return {"Role": role_reply(context.db, role, details=True)}
