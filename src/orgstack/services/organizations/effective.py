@@ -32,7 +32,7 @@ from orgstack.services.organizations.management_policies import (
     parse_document,
 )
 from orgstack.services.organizations.pagination import page
-from orgstack.services.organizations.policies import require_reader
+from orgstack.services.organizations.policy_access import require_reader
 from orgstack.services.organizations.policy_store import Attached
 from orgstack.services.organizations.policy_targets import ACCOUNT, target_arn, target_type_of
 from orgstack.services.organizations.tree import account_path, container_paths

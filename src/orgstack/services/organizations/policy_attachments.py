@@ -17,12 +17,8 @@ from orgstack.services.organizations.errors import (
     TargetNotFoundException,
 )
 from orgstack.services.organizations.pagination import decode_token, encode_token, page, page_size
-from orgstack.services.organizations.policies import (
-    AUDIT_POLICY_TYPE,
-    authorized_policy,
-    policy_summary,
-    require_reader,
-)
+from orgstack.services.organizations.policies import AUDIT_POLICY_TYPE, policy_summary
+from orgstack.services.organizations.policy_access import authorized_policy, require_reader
 from orgstack.services.organizations.policy_store import Attached
 from orgstack.services.organizations.policy_targets import (
     AUDIT_TYPES,

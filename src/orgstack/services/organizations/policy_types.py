@@ -20,7 +20,7 @@ from orgstack.services.organizations.errors import (
     RootNotFoundException,
 )
 from orgstack.services.organizations.organization import root_record
-from orgstack.services.organizations.policies import require_manager
+from orgstack.services.organizations.policy_access import require_manager
 from orgstack.services.organizations.policy_targets import target_arn
 from orgstack.services.registry import Params, RequestContext, Result, operation
 from orgstack.store.schema import root_policy_types
