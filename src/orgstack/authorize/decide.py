@@ -140,8 +140,10 @@ class Authorizer:
         keys: dict[str, Any] = {**request_keys, **subject.keys}
         keys.update(context.resource_keys(owner, tags))
         keys.update(check.keys)
+        # A resource whose ARN names no account (`*`, AWS managed policies) is evaluated in the
+        # caller's account, like one marked so.
         resource_account = target.account
-        if target.in_caller_account:
+        if target.in_caller_account or resource_account is None:
             resource_account = subject.principal.account_id
         request = Request(
             action=check.action,

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, select
 
 from orgstack import policy
 from orgstack.policy import PolicyKind, PolicyLevel, PolicyRef
-from orgstack.services.iam import references, role_store
+from orgstack.services.iam import principal_policies, references, role_store
 from orgstack.store.schema import (
     accounts,
     organizational_units,
@@ -190,28 +190,22 @@ def _compile(name: str, document: str, kind: PolicyKind) -> PolicyRef | None:
 
 
 def load_role(connection: Connection, account_id: str, role_name: str) -> RoleFacts | None:
-    """Return the role with its inline and attached policies and boundary, or None if not found."""
+    """Return the role with its identity policies, boundary and tags, or None if not found."""
     role = role_store.find_role(connection, account_id, role_name)
     if role is None:
         return None
 
-    identity: list[PolicyRef] = []
-    for policy_name, document in role_store.inline_policies(connection, account_id, role.name):
-        ref = _compile(policy_name, document, PolicyKind.IDENTITY)
-        if ref is not None:
-            identity.append(ref)
-    for arn in role_store.attached_policy_arns(connection, account_id, role.name):
-        ref = managed_policy(connection, account_id, arn, PolicyKind.IDENTITY)
-        if ref is not None:
-            identity.append(ref)
-
+    documents, boundary_document = principal_policies.identity_policies_for_role(
+        connection, account_id, role.name
+    )
+    identity = [_compile(name, document, PolicyKind.IDENTITY) for name, document in documents]
     boundary = None
-    if role.permissions_boundary_arn:
-        boundary = managed_policy(
-            connection, account_id, role.permissions_boundary_arn, PolicyKind.PERMISSIONS_BOUNDARY
+    if role.permissions_boundary_arn and boundary_document is not None:
+        boundary = _compile(
+            role.permissions_boundary_arn, boundary_document, PolicyKind.PERMISSIONS_BOUNDARY
         )
         if boundary is None:
-            # A boundary that cannot be read must not widen the role, so it allows nothing.
+            # A boundary that does not compile must not widen the role, so it allows nothing.
             boundary = _compile(
                 role.permissions_boundary_arn, ALLOWS_NOTHING, PolicyKind.PERMISSIONS_BOUNDARY
             )
@@ -224,7 +218,7 @@ def load_role(connection: Connection, account_id: str, role_name: str) -> RoleFa
         path=role.path,
         trust_policy=role.assume_role_policy,
         max_session_duration=role.max_session_duration,
-        identity=tuple(identity),
+        identity=tuple(ref for ref in identity if ref is not None),
         boundary=boundary,
         tags=dict(role_store.role_tags(connection, account_id, role.name)),
     )
