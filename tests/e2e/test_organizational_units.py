@@ -385,17 +385,26 @@ def test_list_ous_for_unknown_parent(server: Server, management: Account) -> Non
     assert _error(raised)["Error"]["Code"] == "ParentNotFoundException"
 
 
-def test_delete_organization_removes_ou_tags(server: Server, management: Account) -> None:
+def test_delete_organization_removes_tags(server: Server, management: Account) -> None:
     client, _, root_id = _organization(server, management)
     unit = client.create_organizational_unit(
         ParentId=root_id, Name="Leftover", Tags=[{"Key": "k", "Value": "v"}]
     )["OrganizationalUnit"]
+    policy = client.create_policy(
+        Name="tagged",
+        Description="",
+        Type="SERVICE_CONTROL_POLICY",
+        Content='{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}',
+        Tags=[{"Key": "k", "Value": "v"}],
+    )["Policy"]["PolicySummary"]
+    client.tag_resource(ResourceId=management.account_id, Tags=[{"Key": "k", "Value": "v"}])
+    tagged = [unit["Id"], policy["Id"], management.account_id]
 
     client.delete_organization()
 
     with server.database().transaction(write=False) as connection:
         leftover = connection.execute(
-            select(tags.c.key).where(tags.c.resource_id == unit["Id"])
+            select(tags.c.resource_id).where(tags.c.resource_id.in_(tagged))
         ).all()
     assert leftover == []
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, delete, select
 
 from orgstack.store.schema import (
+    accounts,
     create_account_requests,
     delegated_administrators,
     handshakes,
@@ -23,7 +24,9 @@ from orgstack.store.schema import (
 
 def delete_organization_data(connection: Connection, organization_id: str, root_id: str) -> None:
     # Tags first: they are found through the OU, policy and resource policy rows deleted below.
-    for table in (organizational_units, policies, resource_policies):
+    # The management account is the only account left, and it loses its tags as any account that
+    # leaves an organization does.
+    for table in (accounts, organizational_units, policies, resource_policies):
         owned = select(table.c.id).where(table.c.organization_id == organization_id)
         connection.execute(delete(tags).where(tags.c.resource_id.in_(owned)))
     connection.execute(
