@@ -11,9 +11,9 @@ from typing import Any
 
 import botocore.exceptions
 import pytest
-from sqlalchemy import insert, update
+from sqlalchemy import insert
 
-from orgstack.store.schema import accounts, policies
+from orgstack.store.schema import policies
 from tests.harness import Account, Server
 
 SCP = "SERVICE_CONTROL_POLICY"
@@ -108,25 +108,18 @@ def create_member(organization: Organization) -> str:
     return str(status["AccountId"])
 
 
-def join_with_root_key(server: Server, organization: Organization) -> Account:
-    """Place a standalone account that has a root key into the organization, under the root.
+def join_by_invitation(server: Server, organization: Organization) -> Account:
+    """Invite a new standalone account, accept with its root key and return it.
 
-    CreateAccount gives new accounts no access keys, so tests that call as a member account put a
-    keyed account into the organization through the store.
+    CreateAccount gives new accounts no access keys, so tests that call as a member account use
+    an invited account, which keeps its own key.
     """
-    member = server.new_account()
-    with server.database().transaction() as connection:
-        connection.execute(
-            update(accounts)
-            .where(accounts.c.id == member.account_id)
-            .values(
-                organization_id=organization.id,
-                parent_id=organization.root_id,
-                joined_method="INVITED",
-                joined_at=dt.datetime.now(dt.UTC),
-            )
-        )
-    return member
+    account = server.new_account()
+    handshake = organization.client.invite_account_to_organization(
+        Target={"Id": account.account_id, "Type": "ACCOUNT"}
+    )["Handshake"]
+    server.client("organizations", account).accept_handshake(HandshakeId=handshake["Id"])
+    return account
 
 
 def store_policies(

@@ -23,7 +23,7 @@ from tests.e2e.policy_helpers import (
     Organization,
     create_policy,
     error_of,
-    join_with_root_key,
+    join_by_invitation,
     new_organization,
     store_policies,
     tag_policy,
@@ -350,7 +350,7 @@ def test_management_policy_needs_all_features(server: Server, management: Accoun
 
 
 def test_member_account_cannot_create(server: Server, organization: Organization) -> None:
-    member = join_with_root_key(server, organization)
+    member = join_by_invitation(server, organization)
     client = server.client("organizations", member)
 
     with pytest.raises(botocore.exceptions.ClientError) as raised:
@@ -424,7 +424,7 @@ def test_malformed_policy_id_is_invalid(organization: Organization) -> None:
 
 
 def test_member_account_cannot_describe(server: Server, organization: Organization) -> None:
-    member = join_with_root_key(server, organization)
+    member = join_by_invitation(server, organization)
 
     with pytest.raises(botocore.exceptions.ClientError) as raised:
         server.client("organizations", member).describe_policy(PolicyId=FULL_AWS_ACCESS)
@@ -495,7 +495,7 @@ def test_list_invalid_filter(organization: Organization) -> None:
 
 
 def test_member_account_cannot_list(server: Server, organization: Organization) -> None:
-    member = join_with_root_key(server, organization)
+    member = join_by_invitation(server, organization)
 
     with pytest.raises(botocore.exceptions.ClientError) as raised:
         server.client("organizations", member).list_policies(Filter=SCP)
@@ -597,7 +597,7 @@ def test_update_unknown_policy(organization: Organization) -> None:
 
 def test_member_account_cannot_update(server: Server, organization: Organization) -> None:
     created = create_policy(organization)
-    member = join_with_root_key(server, organization)
+    member = join_by_invitation(server, organization)
 
     with pytest.raises(botocore.exceptions.ClientError) as raised:
         server.client("organizations", member).update_policy(PolicyId=created["Id"], Name="x")
@@ -672,7 +672,7 @@ def test_delete_unknown_policy(organization: Organization) -> None:
 
 def test_member_account_cannot_delete(server: Server, organization: Organization) -> None:
     created = create_policy(organization)
-    member = join_with_root_key(server, organization)
+    member = join_by_invitation(server, organization)
 
     with pytest.raises(botocore.exceptions.ClientError) as raised:
         server.client("organizations", member).delete_policy(PolicyId=created["Id"])

@@ -19,7 +19,7 @@ from tests.e2e.policy_helpers import (
     create_member,
     create_policy,
     error_of,
-    join_with_root_key,
+    join_by_invitation,
     new_organization,
     tag_policy,
 )
@@ -310,7 +310,7 @@ def test_attach_to_malformed_target_id(organization: Organization) -> None:
 
 def test_member_account_cannot_attach(server: Server, organization: Organization) -> None:
     policy = create_policy(organization)
-    member = join_with_root_key(server, organization)
+    member = join_by_invitation(server, organization)
 
     with pytest.raises(botocore.exceptions.ClientError) as raised:
         server.client("organizations", member).attach_policy(
@@ -422,7 +422,7 @@ def test_detach_unknown_policy(organization: Organization) -> None:
 
 
 def test_member_account_cannot_detach(server: Server, organization: Organization) -> None:
-    member = join_with_root_key(server, organization)
+    member = join_by_invitation(server, organization)
 
     with pytest.raises(botocore.exceptions.ClientError) as raised:
         server.client("organizations", member).detach_policy(
@@ -483,7 +483,7 @@ def test_list_for_missing_target(organization: Organization) -> None:
 
 
 def test_member_account_cannot_list_for_target(server: Server, organization: Organization) -> None:
-    member = join_with_root_key(server, organization)
+    member = join_by_invitation(server, organization)
 
     with pytest.raises(botocore.exceptions.ClientError) as raised:
         server.client("organizations", member).list_policies_for_target(
@@ -554,7 +554,7 @@ def test_list_targets_of_unknown_policy(organization: Organization) -> None:
 
 
 def test_member_account_cannot_list_targets(server: Server, organization: Organization) -> None:
-    member = join_with_root_key(server, organization)
+    member = join_by_invitation(server, organization)
 
     with pytest.raises(botocore.exceptions.ClientError) as raised:
         server.client("organizations", member).list_targets_for_policy(PolicyId=FULL_AWS_ACCESS)

@@ -16,7 +16,7 @@ from tests.e2e.policy_helpers import (
     Organization,
     create_policy,
     error_of,
-    join_with_root_key,
+    join_by_invitation,
     new_organization,
     tag_policy,
 )
@@ -47,7 +47,7 @@ def organization(server: Server, management: Account) -> Organization:
 
 @pytest.fixture
 def member(server: Server, organization: Organization) -> Account:
-    return join_with_root_key(server, organization)
+    return join_by_invitation(server, organization)
 
 
 def test_delegate_creates_allowed_type(
@@ -183,7 +183,7 @@ def test_delegate_reads_other_effective_policy(
 def test_statement_for_another_account_grants_nothing(
     server: Server, organization: Organization, member: Account
 ) -> None:
-    bystander = join_with_root_key(server, organization)
+    bystander = join_by_invitation(server, organization)
     _delegate(organization, bystander, {"Action": "organizations:CreatePolicy"})
 
     with pytest.raises(botocore.exceptions.ClientError) as raised:

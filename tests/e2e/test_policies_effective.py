@@ -17,7 +17,7 @@ from tests.e2e.policy_helpers import (
     create_member,
     create_policy,
     error_of,
-    join_with_root_key,
+    join_by_invitation,
     new_organization,
 )
 from tests.harness import Account, Server
@@ -206,7 +206,7 @@ def test_account_outside_organization(server: Server, organization: Organization
 
 
 def test_member_reads_its_own(server: Server, organization: Organization) -> None:
-    member = join_with_root_key(server, organization)
+    member = join_by_invitation(server, organization)
     _attach_new(organization, OWNER, organization.root_id)
     client = server.client("organizations", member)
 
@@ -221,7 +221,7 @@ def test_member_reads_its_own(server: Server, organization: Organization) -> Non
 
 
 def test_member_cannot_read_another_account(server: Server, organization: Organization) -> None:
-    member = join_with_root_key(server, organization)
+    member = join_by_invitation(server, organization)
     _attach_new(organization, OWNER, organization.root_id)
 
     with pytest.raises(botocore.exceptions.ClientError) as raised:
@@ -309,7 +309,7 @@ def test_invalid_accounts_type_not_enabled(organization: Organization) -> None:
 
 
 def test_member_cannot_list_invalid_accounts(server: Server, organization: Organization) -> None:
-    member = join_with_root_key(server, organization)
+    member = join_by_invitation(server, organization)
 
     with pytest.raises(botocore.exceptions.ClientError) as raised:
         server.client("organizations", member).list_accounts_with_invalid_effective_policy(
@@ -406,7 +406,7 @@ def test_validation_errors_of_outside_account(server: Server, organization: Orga
 
 
 def test_member_cannot_list_validation_errors(server: Server, organization: Organization) -> None:
-    member = join_with_root_key(server, organization)
+    member = join_by_invitation(server, organization)
 
     with pytest.raises(botocore.exceptions.ClientError) as raised:
         server.client("organizations", member).list_effective_policy_validation_errors(

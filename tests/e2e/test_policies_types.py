@@ -16,7 +16,7 @@ from tests.e2e.policy_helpers import (
     create_member,
     create_policy,
     error_of,
-    join_with_root_key,
+    join_by_invitation,
     new_organization,
     tag_policy,
 )
@@ -148,7 +148,7 @@ def test_enable_invalid_type(organization: Organization) -> None:
 
 
 def test_member_account_cannot_enable(server: Server, organization: Organization) -> None:
-    member = join_with_root_key(server, organization)
+    member = join_by_invitation(server, organization)
 
     with pytest.raises(botocore.exceptions.ClientError) as raised:
         server.client("organizations", member).enable_policy_type(
@@ -242,7 +242,7 @@ def test_disable_in_unknown_root(organization: Organization) -> None:
 
 
 def test_member_account_cannot_disable(server: Server, organization: Organization) -> None:
-    member = join_with_root_key(server, organization)
+    member = join_by_invitation(server, organization)
 
     with pytest.raises(botocore.exceptions.ClientError) as raised:
         server.client("organizations", member).disable_policy_type(

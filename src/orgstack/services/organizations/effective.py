@@ -94,6 +94,11 @@ class TypeSnapshot:
             levels.append(PolicyLevel(target_id, tuple(documents)))
         return compute_effective_policy(self.policy_type, levels), latest
 
+    def has_errors(self, place: AccountPlace) -> bool:
+        """Return whether the account's effective policy exists and fails validation."""
+        effective, _ = self.effective(place)
+        return effective is not None and bool(effective.validation_errors)
+
     def _document(self, attached: Attached) -> JsonObject | None:
         # Stored content passed validation when it was written, so parsing does not fail.
         policy_id = attached.policy.id
@@ -181,9 +186,18 @@ def list_accounts_with_invalid_effective_policy(context: RequestContext, params:
         rows = context.db.execute(
             select(accounts).where(accounts.c.organization_id == view.id)
         ).all()
+        # Accounts with no policy of their own share their parent's result, so a large
+        # organization merges once per parent rather than once per account.
+        parent_results: dict[str, bool] = {}
         for row in sorted(rows, key=_row_id):
-            effective, _ = snapshot.effective(AccountPlace(row.id, row.parent_id, row))
-            if effective is not None and effective.validation_errors:
+            place = AccountPlace(row.id, row.parent_id, row)
+            if row.id in snapshot.attached:
+                is_invalid = snapshot.has_errors(place)
+            elif row.parent_id in parent_results:
+                is_invalid = parent_results[row.parent_id]
+            else:
+                is_invalid = parent_results.setdefault(row.parent_id, snapshot.has_errors(place))
+            if is_invalid:
                 invalid.append(row)
 
     items, token = page(
