@@ -33,7 +33,7 @@ class Target:
     `tag_id` is the key under which the store keeps the resource's tags (the `tags` table), so
     that `aws:ResourceTag/*` can be read; None when the resource has no tags. `trust_policy` is a
     role's trust policy, the resource-based policy that `sts:AssumeRole` and its companion actions
-    are checked against; a target with a trust policy is granted only when that policy names the
+    are checked against. A target with a trust policy is granted only when that policy names the
     caller or the caller's account. `missing` marks a resource that does not exist, which AWS
     reports with the same denial as a refused one.
 
@@ -65,8 +65,8 @@ ANY = Target(ANY_RESOURCE)
 class Check:
     """One authorization an operation needs: an action on a target, with its condition keys.
 
-    `keys` holds the service-specific keys (`organizations:PolicyType`, `sts:ExternalId` …) and the
-    request keys (`aws:RequestTag/*`, `aws:TagKeys`); the authorizer adds the global ones.
+    `keys` contains the service-specific keys (`organizations:PolicyType`, `sts:ExternalId` …)
+    and the request keys (`aws:RequestTag/*`, `aws:TagKeys`). The authorizer adds the global keys.
     `reason_in_message` is False for the STS role actions, whose AWS denial message names the
     action and role but no policy type.
     """

@@ -1,11 +1,11 @@
 """The authorization step that runs before every signed call's handler.
 
-For each check an operation declares (an IAM action on a resource), the authorizer gathers the
-policy layers that apply (the SCPs of the caller's account, the RCPs of the resource's account,
-the caller's identity policies, permissions boundary and session policies, and a role's trust
-policy for the STS role actions), builds the request context, and asks the policy engine. The
-first denial ends the call with AWS's access-denied error and message; the call's CloudTrail event
-then records the decision and the statements behind it.
+For each check that an operation declares (an IAM action on a resource), the authorizer gathers
+the policy layers that apply and builds the request context, then evaluates them with the policy
+engine. The layers are the SCPs of the caller's account, the RCPs of the resource's account, the
+caller's identity policies, permissions boundary and session policies, and a role's trust policy
+for the STS role actions. The first denial ends the call with AWS's access-denied error and
+message, and the call's CloudTrail event records the decision and the statements behind it.
 """
 
 from __future__ import annotations
@@ -262,8 +262,8 @@ def _trust_policy(target: actions.Target) -> PolicyRef | None:
 def _trust_grants(result: EvaluationResult) -> bool:
     """Whether a trust-policy Allow statement matched the caller (by name or by account).
 
-    A role may be assumed only when its trust policy names the caller or the caller's account;
-    unlike other resources, an identity-based Allow alone never suffices, even in one account.
+    A role may be assumed only when its trust policy names the caller or the caller's account.
+    Unlike other resources, an identity-based Allow alone never suffices, even in one account.
     """
     return any(ref.layer is Layer.RESOURCE and ref.effect is Effect.ALLOW for ref in result.matched)
 

@@ -8,7 +8,7 @@ MoveAccount: the account and both parents) is authorized on each. `organizations
 here have no resource type and are authorized on `"*"`.
 
 Resource ARNs need the caller's organization; a caller in no organization is authorized on `"*"`,
-and the handler then answers `AWSOrganizationsNotInUseException`.
+and the handler then raises `AWSOrganizationsNotInUseException`.
 """
 
 from __future__ import annotations
