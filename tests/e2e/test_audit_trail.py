@@ -22,7 +22,7 @@ from tests.e2e.audit_helpers import (
     request_id_of,
     wait_for_request,
 )
-from tests.harness import Account, Server
+from tests.harness import Account, Server, create_member_account, give_root_key
 
 RECORD_FIELDS = (
     "eventVersion",
@@ -138,6 +138,28 @@ def test_invalid_input_is_recorded(server: Server, management: Account) -> None:
     assert record["requestParameters"] == {"featureSet": "SOME"}
     assert record["responseElements"] is None
     assert record["readOnly"] is False
+
+
+def test_denied_call_recorded_for_caller(server: Server, management: Account) -> None:
+    organizations = server.client("organizations", management)
+    organizations.create_organization()
+    member = give_root_key(server, create_member_account(server, organizations))
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        server.client("organizations", member).list_accounts()
+    denial = _client_error(raised)
+
+    event = wait_for_request(
+        server.client("cloudtrail", member), request_id_of(raised.value.response)
+    )
+    record = record_of(event)
+
+    assert denial["Code"] == "AccessDeniedException"
+    assert record["eventName"] == "ListAccounts"
+    assert record["errorCode"] == "AccessDeniedException"
+    assert record["errorMessage"] == denial["Message"]
+    assert record["recipientAccountId"] == member.account_id
+    assert record["userIdentity"]["accountId"] == member.account_id
+    assert event["AccessKeyId"] == member.access_key_id
 
 
 def test_read_only_event_visible_within_two_seconds(server: Server, management: Account) -> None:
