@@ -3,6 +3,7 @@ DecodeAuthorizationMessage and expiry on the server's clock."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 
@@ -140,6 +141,56 @@ def test_session_tags_need_tag_session_permission(server: Server) -> None:
     )
 
 
+def test_transitive_tags_carry_into_chained_session(server: Server) -> None:
+    organization = new_organization(server)
+    member = create_member_account(server, organization.client)
+    tag_trust = ["sts:AssumeRole", "sts:TagSession"]
+    first = put_role(
+        server,
+        member,
+        "First",
+        trust(organization.management.account_id, tag_trust),
+        inline={"assume": allow(["sts:AssumeRole", "sts:TagSession"])},
+    )
+    second = put_role(
+        server,
+        member,
+        "Second",
+        trust(member, tag_trust),
+        inline={
+            "blue-only": allow(
+                ["organizations:DescribeOrganization"],
+                StringEquals={"aws:PrincipalTag/team": "blue"},
+            )
+        },
+    )
+    tagged = assume(
+        server,
+        organization.management,
+        first,
+        "first",
+        Tags=[{"Key": "team", "Value": "blue"}],
+        TransitiveTagKeys=["team"],
+    )
+    sts = session_client(server, "sts", tagged["Credentials"])
+
+    chained = sts.assume_role(RoleArn=second, RoleSessionName="second")
+    override = denial(
+        sts.assume_role,
+        RoleArn=second,
+        RoleSessionName="second",
+        Tags=[{"Key": "Team", "Value": "red"}],
+    )
+    orgs = session_client(server, "organizations", chained["Credentials"])
+
+    assert orgs.describe_organization()["Organization"]["Id"]
+    assert override.code == "InvalidParameterValue"
+    assert override.message == (
+        "Session tag team is a transitive tag inherited from the calling session and cannot be "
+        "set again."
+    )
+
+
 def test_duplicate_session_tag_keys(server: Server) -> None:
     organization = new_organization(server)
     member = create_member_account(server, organization.client)
@@ -165,6 +216,7 @@ def test_duplicate_session_tag_keys(server: Server) -> None:
 
 def test_get_session_token_for_root(server: Server) -> None:
     account = server.new_account()
+    before = dt.datetime.now(dt.UTC)
 
     credentials = server.client("sts", account).get_session_token(DurationSeconds=43200)[
         "Credentials"
@@ -172,6 +224,8 @@ def test_get_session_token_for_root(server: Server) -> None:
     identity = session_client(server, "sts", credentials).get_caller_identity()
 
     assert credentials["AccessKeyId"].startswith("ASIA")
+    # A root user's session lasts at most one hour, whatever the request asks for.
+    assert credentials["Expiration"] - before <= dt.timedelta(hours=1, seconds=5)
     assert identity["Arn"] == f"arn:aws:iam::{account.account_id}:root"
     assert identity["Account"] == account.account_id
 
