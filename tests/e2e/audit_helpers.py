@@ -32,7 +32,7 @@ def wait_for_request(client: Any, request_id: str) -> dict[str, Any]:
     deadline = time.monotonic() + VISIBLE_WITHIN_SECONDS
     while True:
         for event in all_events(client):
-            if record_of(event)["requestID"] == request_id:
+            if record_of(event).get("requestID") == request_id:
                 return event
         if time.monotonic() > deadline:
             raise AssertionError(f"no event of request {request_id} within 2 s")

@@ -211,23 +211,27 @@ def service_event(
     event_time: dt.datetime,
     details: dict[str, Any],
     region: str = "us-east-1",
+    invoked_by: str | None = None,
+    resources: list[tuple[str, str]] | None = None,
 ) -> AuditEvent:
     """Build the record of work a service did on its own, such as `CreateAccountResult`.
 
     CloudTrail records such work as an `AwsServiceEvent` invoked by the service, with the outcome
     in `serviceEventDetails` and no request or reply (AWS Organizations User Guide, "Logging API
-    calls with AWS CloudTrail"). `details` must already be masked.
+    calls with AWS CloudTrail"). `invoked_by` defaults to the service's endpoint name; the guide's
+    examples also show "AWS Internal". `details` must already be masked.
     """
     source = EVENT_SOURCES.get(service, f"{service}.amazonaws.com")
+    invoker = invoked_by or source
     record: dict[str, Any] = {
         "eventVersion": EVENT_VERSION,
-        "userIdentity": {"accountId": account_id, "invokedBy": source},
+        "userIdentity": {"accountId": account_id, "invokedBy": invoker},
         "eventTime": format_time(event_time),
         "eventSource": source,
         "eventName": event_name,
         "awsRegion": region,
-        "sourceIPAddress": source,
-        "userAgent": source,
+        "sourceIPAddress": invoker,
+        "userAgent": invoker,
         "requestParameters": None,
         "responseElements": None,
         "eventID": time_ordered_event_id(event_time),
@@ -238,7 +242,11 @@ def service_event(
         "serviceEventDetails": details,
         "eventCategory": "Management",
     }
-    return AuditEvent(record)
+    if resources:
+        record["resources"] = [
+            {"type": resource_type, "ARN": name} for resource_type, name in resources
+        ]
+    return AuditEvent(record, list(resources or []))
 
 
 def time_ordered_event_id(moment: dt.datetime) -> str:

@@ -80,3 +80,23 @@ def test_service_event_record() -> None:
     assert record["recipientAccountId"] == "111122223333"
     assert record["readOnly"] is False
     assert event.event_id == record["eventID"]
+
+
+def test_service_event_names_invoker_and_resources() -> None:
+    account_arn = "arn:aws:organizations::111122223333:account/o-example/444455556666"
+
+    event = service_event(
+        "organizations",
+        "CloseAccountResult",
+        "111122223333",
+        MOMENT,
+        {"closeAccountStatus": {"accountId": "444455556666", "state": "SUCCEEDED"}},
+        invoked_by="AWS Internal",
+        resources=[("AWS::Organizations::Account", account_arn)],
+    )
+
+    assert event.record["userIdentity"]["invokedBy"] == "AWS Internal"
+    assert event.record["sourceIPAddress"] == "AWS Internal"
+    expected = {"type": "AWS::Organizations::Account", "ARN": account_arn}
+    assert event.record["resources"] == [expected]
+    assert event.resources == [("AWS::Organizations::Account", account_arn)]
