@@ -1,9 +1,9 @@
 """Measure what IAM enforcement costs a read call, in process and without HTTP.
 
 Run: `.venv/bin/python bench/enforcement_bench.py [--calls N]`. The benchmark builds a server
-runtime on a temporary SQLite store, creates an organization whose member account sits three OUs
-deep with two SCPs at every level, and drives the pipeline with real boto3 clients whose requests
-are handed to `Pipeline.handle` directly (a botocore `before-send` hook). For each read call it
+runtime on a temporary SQLite store and creates an organization whose member account sits three
+OUs deep with two SCPs at every level. Real boto3 clients then send their requests to
+`Pipeline.handle` directly, through a botocore `before-send` hook. For each read call it
 prints the median and 99th percentile of the pipeline's latency, the median time spent in
 `Authorizer.authorize`, and that time as a share of the latency; then the latency with
 authorization switched off, for comparison. Writes nothing outside its temporary directory.

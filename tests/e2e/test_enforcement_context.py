@@ -163,8 +163,8 @@ def test_resource_control_policy_on_role_account(server: Server) -> None:
     organization.client.enable_policy_type(RootId=root_id, PolicyType="RESOURCE_CONTROL_POLICY")
     member = create_member_account(server, organization.client)
     outsider = server.new_account()
-    # The role trusts an account outside the organization; the RCP on the member account stops
-    # every principal from outside the organization, whatever the role's trust policy says.
+    # The role trusts an account outside the organization. The RCP on the member account stops
+    # every principal from outside the organization, whatever the role's trust policy allows.
     arn = put_role(
         server,
         member,

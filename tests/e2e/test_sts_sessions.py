@@ -224,7 +224,7 @@ def test_get_session_token_for_root(server: Server) -> None:
     identity = session_client(server, "sts", credentials).get_caller_identity()
 
     assert credentials["AccessKeyId"].startswith("ASIA")
-    # A root user's session lasts at most one hour, whatever the request asks for.
+    # A root user's session lasts at most one hour, whatever duration the request names.
     assert credentials["Expiration"] - before <= dt.timedelta(hours=1, seconds=5)
     assert identity["Arn"] == f"arn:aws:iam::{account.account_id}:root"
     assert identity["Account"] == account.account_id

@@ -82,8 +82,8 @@ def get_access_key_info(context: RequestContext, params: Params) -> Result:
         select(access_keys.c.account_id).where(access_keys.c.access_key_id == key_id)
     ).scalar()
     if account is None:
-        # NOTE: AWS reads the account out of any well-formed key id, issued or not; orgstack's key
-        # ids do not encode their account, so it can answer only for keys it has stored.
+        # NOTE: AWS reads the account out of any well-formed key id, issued or not. orgstack's key
+        # ids do not encode their account, so it returns the account only for keys it has stored.
         raise InvalidParameterValue(
             f"The access key ID {key_id} is not a key that this server issued."
         )
@@ -98,8 +98,9 @@ def decode_authorization_message(context: RequestContext, params: Params) -> Res
     except messages.InvalidMessage:
         raise InvalidAuthorizationMessageException() from None
 
-    # The AWS documentation does not say who may read a message beyond the permission; orgstack
-    # lets only the account of the denied principal read it, since it names that account's policies.
+    # The AWS documentation names no rule beyond the permission for who may read a message.
+    # orgstack lets only the denied principal's account read it, because it names that account's
+    # policies.
     if document.pop("principalAccount", None) != caller.account_id:
         raise InvalidAuthorizationMessageException()
     return {"DecodedMessage": json.dumps(document)}

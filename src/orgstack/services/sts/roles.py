@@ -1,4 +1,4 @@
-"""Roles as STS sees them: found by ARN, with the trust and permission policies that decide."""
+"""Role lookup by ARN for AssumeRole, with the trust and permission policies of the role."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ SESSION_TOKEN_BYTES = 256
 
 @dataclass(frozen=True)
 class IssuedCredentials:
-    """What GetSessionToken and AssumeRole return as `Credentials`."""
+    """The `Credentials` member that GetSessionToken and AssumeRole return."""
 
     access_key_id: str
     secret_access_key: str
