@@ -1,9 +1,9 @@
 """Model-based test of the organization tree against the real server.
 
-Hypothesis runs random sequences of OU creation and deletion, account creation and moves, SCP
-creation, attachment and detachment. A small dict model predicts each call's outcome (success or
-the exact AWS error) and, after every step, what ListChildren, ListParents, ListPoliciesForTarget
-and the `Paths` of ListAccounts must return.
+Hypothesis runs random sequences of OU creation and deletion, account creation, invitation, moves
+and removal, SCP creation, attachment and detachment. A small dict model predicts each call's
+outcome (success or the exact AWS error). After every step it checks what ListChildren,
+ListParents, ListPoliciesForTarget and the `Paths` of ListAccounts return.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from tests.e2e.organization_helpers import invite_and_join
 from tests.e2e.tree_helpers import Organization, new_organization
 from tests.harness import Server, create_member_account
 
@@ -66,6 +67,8 @@ class TreeMachine(RuleBasedStateMachine):
         self.ou_parent: dict[str, str] = {}
         self.ou_name: dict[str, str] = {}
         self.account_parent: dict[str, str] = {}
+        # Member accounts that joined by invitation; created ones must wait four days to leave.
+        self.invited: set[str] = set()
         self.policies: list[str] = []
         self.attached: dict[str, set[str]] = {}
 
@@ -79,6 +82,10 @@ class TreeMachine(RuleBasedStateMachine):
     @property
     def client(self) -> Any:
         return self.org.client
+
+    @property
+    def management_id(self) -> str:
+        return self.org.management.account_id
 
     def containers(self) -> list[str]:
         return [self.org.root_id, *self.ou_parent]
@@ -179,6 +186,29 @@ class TreeMachine(RuleBasedStateMachine):
         account_id = create_member_account(self.server, self.org.client)
         self.account_parent[account_id] = self.org.root_id
         self.attached[account_id] = {FULL_AWS_ACCESS}
+
+    @precondition(lambda self: len(self.account_parent) <= MAX_MEMBERS)
+    @rule()
+    def invite_account(self) -> None:
+        account_id = invite_and_join(self.server, self.client).account_id
+        self.account_parent[account_id] = self.org.root_id
+        self.attached[account_id] = {FULL_AWS_ACCESS}
+        self.invited.add(account_id)
+
+    @precondition(lambda self: len(self.account_parent) > 1)
+    @rule(data=st.data())
+    def remove_account(self, data: st.DataObject) -> None:
+        members = [account for account in self.account_parent if account != self.management_id]
+        account_id = data.draw(st.sampled_from(members), label="member")
+
+        if account_id not in self.invited:
+            with expect_error("ConstraintViolationException", "WAIT_PERIOD_ACTIVE"):
+                self.client.remove_account_from_organization(AccountId=account_id)
+            return
+        self.client.remove_account_from_organization(AccountId=account_id)
+        del self.account_parent[account_id]
+        del self.attached[account_id]
+        self.invited.discard(account_id)
 
     @rule(data=st.data(), stay=st.integers(0, 4))
     def move_account(self, data: st.DataObject, stay: int) -> None:
