@@ -281,3 +281,48 @@ def test_tag_key_too_long_is_invalid(server: Server, management: Account) -> Non
     response = error_of(raised)
     assert response["Error"]["Code"] == "InvalidInputException"
     assert response["Reason"] == "MAX_LENGTH_EXCEEDED"
+
+
+def test_tag_custom_policy(server: Server, management: Account) -> None:
+    organization = new_organization(server, management)
+    policy = organization.client.create_policy(
+        Name="tag-me",
+        Description="",
+        Type="SERVICE_CONTROL_POLICY",
+        Content='{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}',
+    )["Policy"]["PolicySummary"]
+
+    organization.client.tag_resource(ResourceId=policy["Id"], Tags=[{"Key": "k", "Value": "v"}])
+
+    assert _tags(organization, policy["Id"]) == [{"Key": "k", "Value": "v"}]
+
+
+def test_other_organizations_policy_is_not_found(server: Server, management: Account) -> None:
+    organization = new_organization(server, management)
+    other = new_organization(server, server.new_account())
+    policy = other.client.create_policy(
+        Name="foreign",
+        Description="",
+        Type="SERVICE_CONTROL_POLICY",
+        Content='{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}',
+    )["Policy"]["PolicySummary"]
+
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        organization.client.list_tags_for_resource(ResourceId=policy["Id"])
+
+    assert error_of(raised)["Error"]["Code"] == "TargetNotFoundException"
+
+
+def test_tag_resource_policy(server: Server, management: Account) -> None:
+    organization = new_organization(server, management)
+    content = (
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"'
+        f"arn:aws:iam::{management.account_id}:root"
+        '"},"Action":"organizations:DescribeOrganization","Resource":"*"}]}'
+    )
+    resource_policy = organization.client.put_resource_policy(Content=content)["ResourcePolicy"]
+    policy_id = resource_policy["ResourcePolicySummary"]["Id"]
+
+    organization.client.tag_resource(ResourceId=policy_id, Tags=[{"Key": "k", "Value": "v"}])
+
+    assert _tags(organization, policy_id) == [{"Key": "k", "Value": "v"}]
