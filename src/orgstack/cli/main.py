@@ -116,7 +116,35 @@ def build_parser() -> argparse.ArgumentParser:
     standalone.add_argument("--name", required=True, help="name of the new account")
 
     _audit_parser(commands)
+    _policy_parser(commands)
     return parser
+
+
+def _policy_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    policy = commands.add_parser("policy", help="evaluate and validate IAM policies offline")
+    policy_commands = policy.add_subparsers(dest="policy_command", required=True)
+    evaluate = policy_commands.add_parser(
+        "evaluate",
+        help="evaluate decision cases and print one JSON object per case",
+        description="Read one decision case, or a JSON array of cases (request, identity "
+        "policies, boundary, session policy, resource policy, SCP and RCP levels), and print "
+        '{"id", "decision", "denied_by", "explanation"} for each, one per line.',
+    )
+    evaluate.add_argument("file", type=Path, help="JSON file with a case or an array of cases")
+    check = policy_commands.add_parser(
+        "check",
+        help="validate a policy document and list its findings",
+        description="Validate a policy document as IAM Access Analyzer would and print each "
+        "finding as one JSON object per line. Exits with 1 when a finding is an ERROR.",
+    )
+    check.add_argument("file", type=Path, help="JSON policy document")
+    check.add_argument(
+        "--type",
+        default="IDENTITY",
+        type=str.upper,
+        choices=["IDENTITY", "RESOURCE", "TRUST", "PERMISSIONS_BOUNDARY", "SESSION", "SCP", "RCP"],
+        help="the kind of policy (default: IDENTITY)",
+    )
 
 
 def _audit_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -157,13 +185,14 @@ def _audit_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from orgstack.cli import audit_commands, commands
+    from orgstack.cli import audit_commands, commands, policy_commands
 
     handlers = {
         "serve": commands.serve,
         "credentials": commands.credentials,
         "accounts": commands.accounts,
         "audit": audit_commands.export,
+        "policy": policy_commands.run,
     }
     try:
         return handlers[args.command](args)

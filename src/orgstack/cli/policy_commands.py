@@ -5,7 +5,9 @@ Both read a file and return plain JSON-ready dicts, so the command layer only pr
 
 from __future__ import annotations
 
+import argparse
 import json
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -60,3 +62,24 @@ def check_file(
         raise ValueError(f"unknown policy type `{kind}`; use one of {names}") from None
     text = Path(path).read_text(encoding="utf-8")
     return [finding.to_dict() for finding in validate(text, policy_kind)]
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `orgstack policy evaluate` or `orgstack policy check`; print JSON lines to stdout."""
+    from orgstack.cli.commands import CommandError
+
+    try:
+        if args.policy_command == "evaluate":
+            for row in evaluate_file(args.file):
+                fields = {key: row[key] for key in ("id", "decision", "denied_by", "explanation")}
+                sys.stdout.write(json.dumps(fields) + "\n")
+            return 0
+        findings = check_file(args.file, args.type)
+    except OSError as error:
+        raise CommandError(f"cannot read `{args.file}`: {error.strerror}") from None
+    except ValueError as error:
+        raise CommandError(f"invalid input in `{args.file}`: {error}") from None
+    for finding in findings:
+        sys.stdout.write(json.dumps(finding) + "\n")
+    has_error = any(finding.get("findingType") == "ERROR" for finding in findings)
+    return 1 if has_error else 0
