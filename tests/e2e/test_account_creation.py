@@ -609,3 +609,63 @@ def test_two_servers_share_job_table(tmp_path_factory: pytest.TempPathFactory) -
         assert logs.count(f"job done job_id={row.id} ") == 1
     assert "job done" in first.log_text()
     assert "job done" in second.log_text()
+
+
+# CloudTrail
+
+
+def _service_events(server: Server, account: Account, event_name: str) -> list[dict[str, Any]]:
+    trail = server.client("cloudtrail", account)
+    reply = trail.lookup_events(
+        LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": event_name}]
+    )
+    return [orjson.loads(event["CloudTrailEvent"]) for event in reply["Events"]]
+
+
+def test_result_event_in_management_trail(
+    server: Server, management: Account, organization: Any
+) -> None:
+    request_id = organization.create_account(AccountName="Logged", Email=_email())[
+        "CreateAccountStatus"
+    ]["Id"]
+    status = _wait(organization, request_id)
+
+    records = [
+        record
+        for record in _service_events(server, management, "CreateAccountResult")
+        if record["serviceEventDetails"]["createAccountStatus"]["id"] == request_id
+    ]
+
+    assert len(records) == 1
+    record = records[0]
+    assert record["eventType"] == "AwsServiceEvent"
+    assert record["eventSource"] == "organizations.amazonaws.com"
+    assert record["userIdentity"] == {
+        "accountId": management.account_id,
+        "invokedBy": "AWS Internal",
+    }
+    assert record["recipientAccountId"] == management.account_id
+    details = record["serviceEventDetails"]["createAccountStatus"]
+    assert details["state"] == "SUCCEEDED"
+    assert details["accountId"] == status["AccountId"]
+    assert details["accountName"] == "****"
+
+
+def test_failed_result_event_has_reason(
+    server: Server, management: Account, organization: Any
+) -> None:
+    request_id = organization.create_account(AccountName="Copy", Email=management.email)[
+        "CreateAccountStatus"
+    ]["Id"]
+    _wait(organization, request_id)
+
+    records = [
+        record["serviceEventDetails"]["createAccountStatus"]
+        for record in _service_events(server, management, "CreateAccountResult")
+        if record["serviceEventDetails"]["createAccountStatus"]["id"] == request_id
+    ]
+
+    assert len(records) == 1
+    assert records[0]["state"] == "FAILED"
+    assert records[0]["failureReason"] == "EMAIL_ALREADY_EXISTS"
+    assert "accountId" not in records[0]

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
 import pytest
 from sqlalchemy import select, update
 
@@ -481,3 +482,27 @@ def test_jobs_of_closures_are_done(exit_server: Server, org: tuple[Account, Any]
 
     assert ("done", 1) in [(row.state, row.attempts) for row in rows]
     assert all(row.state in ("done", "pending") for row in rows)
+
+
+def test_close_result_event(exit_server: Server, org: tuple[Account, Any]) -> None:
+    management, client = org
+    account_id = create_member_account(exit_server, client)
+    client.close_account(AccountId=account_id)
+    exit_server.advance_clock(CLOSURE_DELAY_SECONDS + 1)
+    _wait_for_state(client, account_id, "SUSPENDED")
+
+    trail = exit_server.client("cloudtrail", management)
+    reply = trail.lookup_events(
+        LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "CloseAccountResult"}]
+    )
+    records = [orjson.loads(event["CloudTrailEvent"]) for event in reply["Events"]]
+    mine = [
+        record
+        for record in records
+        if record["serviceEventDetails"]["closeAccountStatus"]["accountId"] == account_id
+    ]
+
+    assert len(mine) == 1
+    assert mine[0]["eventType"] == "AwsServiceEvent"
+    assert mine[0]["recipientAccountId"] == management.account_id
+    assert mine[0]["serviceEventDetails"]["closeAccountStatus"]["state"] == "SUCCEEDED"

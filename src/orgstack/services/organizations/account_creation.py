@@ -19,7 +19,13 @@ from sqlalchemy.engine import Row
 
 from orgstack import accounts as account_store
 from orgstack import ids
-from orgstack.services.organizations import access, handshake_store, member_role, tagging
+from orgstack.services.organizations import (
+    access,
+    handshake_store,
+    member_role,
+    service_events,
+    tagging,
+)
 from orgstack.services.organizations.attachments import attach_defaults
 from orgstack.services.organizations.errors import (
     ConstraintViolationException,
@@ -201,17 +207,17 @@ def run_create_account(context: jobs.JobContext, payload: jobs.Payload) -> None:
         return
     organization = _lock_organization(context.db, request.organization_id)
     if organization is None:
-        _finish(context, request.id, FAILED, failure_reason=INTERNAL_FAILURE)
+        _finish(context, request, FAILED, failure_reason=INTERNAL_FAILURE)
         return
 
     failure = _failure_reason(context, request)
     if failure is not None:
-        _finish(context, request.id, FAILED, failure_reason=failure)
+        _finish(context, request, FAILED, failure_reason=failure)
         log.info("account creation failed request_id=%s reason=%s", request.id, failure)
         return
 
     account_id = _create_member(context, request, organization.management_account_id)
-    _finish(context, request.id, SUCCEEDED, account_id=account_id)
+    _finish(context, request, SUCCEEDED, account_id=account_id)
     log.info("account created request_id=%s account_id=%s", request.id, account_id)
 
 
@@ -307,21 +313,39 @@ def _create_member(context: jobs.JobContext, request: Row[Any], management_id: s
 
 def _finish(
     context: jobs.JobContext,
-    request_id: str,
+    request: Row[Any],
     state: str,
     *,
     account_id: str | None = None,
     failure_reason: str | None = None,
 ) -> None:
+    """Store the request's outcome and record the CreateAccountResult event."""
+    now = context.now()
     context.db.execute(
         update(create_account_requests)
-        .where(create_account_requests.c.id == request_id)
+        .where(create_account_requests.c.id == request.id)
         .values(
             state=state,
             account_id=account_id,
             failure_reason=failure_reason,
-            completed_at=context.now(),
+            completed_at=now,
         )
+    )
+
+    management_id = context.db.execute(
+        select(organizations.c.management_account_id).where(
+            organizations.c.id == request.organization_id
+        )
+    ).scalar()
+    if management_id is None:
+        return
+    details = service_events.create_account_details(request, account_id, state, failure_reason, now)
+    resources = []
+    if account_id is not None:
+        arn = ids.account_arn(management_id, request.organization_id, account_id)
+        resources.append((service_events.ACCOUNT_RESOURCE_TYPE, arn))
+    service_events.record_service_event(
+        context.db, "CreateAccountResult", management_id, now, details, resources
     )
 
 
@@ -329,7 +353,7 @@ def give_up_create_account(context: jobs.JobContext, payload: jobs.Payload) -> N
     """Fail a request whose job failed on every attempt, so it does not stay IN_PROGRESS."""
     request = _load_request(context.db, str(payload["request_id"]))
     if request is not None and request.state == IN_PROGRESS:
-        _finish(context, request.id, FAILED, failure_reason=INTERNAL_FAILURE)
+        _finish(context, request, FAILED, failure_reason=INTERNAL_FAILURE)
 
 
 jobs.register(CREATE_ACCOUNT_JOB, run_create_account, on_give_up=give_up_create_account)

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, delete, func, select, update
 
 from orgstack import ids
-from orgstack.services.organizations import access
+from orgstack.audit.events import format_time
+from orgstack.services.organizations import access, service_events
 from orgstack.services.organizations.delegation import (
     ACCOUNT_NOT_FOUND_MESSAGE,
     NOT_ALL_FEATURES_MESSAGE,
@@ -28,7 +29,13 @@ from orgstack.services.organizations.errors import (
 )
 from orgstack.services.registry import Params, RequestContext, Result, operation
 from orgstack.store import jobs
-from orgstack.store.schema import accounts, delegated_administrators, policy_attachments, tags
+from orgstack.store.schema import (
+    accounts,
+    delegated_administrators,
+    organizations,
+    policy_attachments,
+    tags,
+)
 
 log = logging.getLogger("orgstack.organizations")
 
@@ -185,10 +192,41 @@ def run_suspend_account(context: jobs.JobContext, payload: jobs.Payload) -> None
         return
     now = context.now()
     _set_state(context.db, account_id, SUSPENDED, SUSPENDED, now)
+    _record_closure(context, account_id, now)
     jobs.enqueue(
         context.db, FINISH_CLOSURE_JOB, {"account_id": account_id}, now + POST_CLOSURE_PERIOD
     )
     log.info("account suspended after closure account_id=%s", account_id)
+
+
+def _record_closure(context: jobs.JobContext, account_id: str, now: dt.datetime) -> None:
+    """Record the CloseAccountResult event in the management account's trail."""
+    row = context.db.execute(
+        select(organizations.c.id, organizations.c.management_account_id)
+        .select_from(accounts)
+        .join(organizations, organizations.c.id == accounts.c.organization_id)
+        .where(accounts.c.id == account_id)
+    ).first()
+    if row is None:
+        return
+    # NOTE: AWS documents the CloseAccountResult event but not its details; this shape mirrors
+    # the createAccountStatus block of CreateAccountResult.
+    details = {
+        "closeAccountStatus": {
+            "accountId": account_id,
+            "state": "SUCCEEDED",
+            "completedTimestamp": format_time(now),
+        }
+    }
+    arn = ids.account_arn(row.management_account_id, row.id, account_id)
+    service_events.record_service_event(
+        context.db,
+        "CloseAccountResult",
+        row.management_account_id,
+        now,
+        details,
+        [(ACCOUNT_RESOURCE_TYPE, arn)],
+    )
 
 
 def run_finish_closure(context: jobs.JobContext, payload: jobs.Payload) -> None:
