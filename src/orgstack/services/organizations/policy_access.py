@@ -1,8 +1,8 @@
 """Who may change and read Organizations policies, shared by every policy operation.
 
-The management account may run every policy operation. Another member account may when the
-organization's resource policy (PutResourcePolicy) allows the action on the resources it names;
-read-only operations are also open to a delegated administrator of any service.
+The management account may run every policy operation. Another member account may run one
+when the organization's resource policy (PutResourcePolicy) allows the action on the resources
+it names. Read-only operations are also open to a delegated administrator of any service.
 """
 
 from __future__ import annotations
