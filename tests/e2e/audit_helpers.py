@@ -6,6 +6,8 @@ import json
 import time
 from typing import Any
 
+from tests.harness import Account, Server
+
 # Read-only events reach the store in batches every 0.25 s; two seconds is the promise tests hold.
 VISIBLE_WITHIN_SECONDS = 2.0
 
@@ -41,3 +43,31 @@ def wait_for_request(client: Any, request_id: str) -> dict[str, Any]:
 
 def request_id_of(reply: dict[str, Any]) -> str:
     return str(reply["ResponseMetadata"]["RequestId"])
+
+
+def role_session(server: Server, account: Account, name: str) -> dict[str, str]:
+    """Create role `name` that `account` may assume, assume it as session `name`-session.
+
+    Returns the session's credentials as keyword arguments for `Server.client`.
+    """
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{account.account_id}:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    role = server.client("iam", account).create_role(
+        RoleName=name, AssumeRolePolicyDocument=json.dumps(trust)
+    )["Role"]
+    credentials = server.client("sts", account).assume_role(
+        RoleArn=role["Arn"], RoleSessionName=f"{name}-session"
+    )["Credentials"]
+    return {
+        "aws_access_key_id": credentials["AccessKeyId"],
+        "aws_secret_access_key": credentials["SecretAccessKey"],
+        "aws_session_token": credentials["SessionToken"],
+    }

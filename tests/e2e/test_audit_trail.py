@@ -20,6 +20,7 @@ from tests.e2e.audit_helpers import (
     all_events,
     record_of,
     request_id_of,
+    role_session,
     wait_for_request,
 )
 from tests.harness import Account, Server, create_member_account, give_root_key
@@ -745,3 +746,46 @@ def test_create_account_masks_email_and_name(server: Server, management: Account
     assert status["state"] == "IN_PROGRESS"
     assert email not in event["CloudTrailEvent"]
     assert name not in event["CloudTrailEvent"]
+
+
+def test_assume_role_hides_credentials(server: Server, management: Account) -> None:
+    session = role_session(server, management, "audit-credentials")
+    cloudtrail = server.client("cloudtrail", management)
+
+    found = all_events(
+        cloudtrail, LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "AssumeRole"}]
+    )
+
+    [event] = found
+    credentials = record_of(event)["responseElements"]["credentials"]
+    assert credentials["accessKeyId"] == session["aws_access_key_id"]
+    assert credentials["secretAccessKey"] == "HIDDEN_DUE_TO_SECURITY_REASONS"
+    assert credentials["sessionToken"] == "HIDDEN_DUE_TO_SECURITY_REASONS"
+    assert session["aws_secret_access_key"] not in event["CloudTrailEvent"]
+    assert session["aws_session_token"] not in event["CloudTrailEvent"]
+
+
+def test_role_session_found_by_username(server: Server, management: Account) -> None:
+    session = role_session(server, management, "audit-username")
+    reply = server.client("sts", **session).get_caller_identity()
+    cloudtrail = server.client("cloudtrail", management)
+    event = wait_for_request(cloudtrail, request_id_of(reply))
+
+    by_username = all_events(
+        cloudtrail,
+        LookupAttributes=[{"AttributeKey": "Username", "AttributeValue": "audit-username-session"}],
+    )
+    by_key = all_events(
+        cloudtrail,
+        LookupAttributes=[
+            {"AttributeKey": "AccessKeyId", "AttributeValue": session["aws_access_key_id"]}
+        ],
+    )
+
+    assert event["Username"] == "audit-username-session"
+    assert event["AccessKeyId"] == session["aws_access_key_id"]
+    identity = record_of(event)["userIdentity"]
+    assert identity["type"] == "AssumedRole"
+    assert identity["sessionContext"]["sessionIssuer"]["userName"] == "audit-username"
+    assert [found["EventId"] for found in by_username] == [event["EventId"]]
+    assert [found["EventId"] for found in by_key] == [event["EventId"]]

@@ -10,7 +10,7 @@ from pathlib import Path
 import botocore.exceptions
 import pytest
 
-from tests.e2e.audit_helpers import request_id_of
+from tests.e2e.audit_helpers import request_id_of, role_session
 from tests.harness import Server, fresh_database_url, start_server
 
 REQUEST_LINE = re.compile(
@@ -75,6 +75,8 @@ def test_log_contains_no_credentials(own_server: Server) -> None:
     own_server.client("organizations", account).create_organization()
     own_server.client("sts", account).get_caller_identity()
     own_server.client("sts", own_server.management).get_caller_identity()
+    session = role_session(own_server, account, "log-test")
+    own_server.client("sts", **session).get_caller_identity()
     with pytest.raises(botocore.exceptions.ClientError):
         own_server.client(
             "sts",
@@ -86,11 +88,14 @@ def test_log_contains_no_credentials(own_server: Server) -> None:
     log_text = own_server.log_text()
 
     assert "request service=sts operation=GetCallerIdentity status=200" in log_text
+    assert "request service=sts operation=AssumeRole status=200" in log_text
     secrets = {
         "the account's secret access key": account.secret_access_key,
         "the management account's secret access key": own_server.management.secret_access_key,
         "the wrong secret a client signed with": "wrong-secret-for-the-log-test",
         "the master key": own_server.master_key,
+        "the role session's secret access key": session["aws_secret_access_key"],
+        "the role session's session token": session["aws_session_token"],
     }
     for description, secret in secrets.items():
         assert secret not in log_text, description
