@@ -218,3 +218,17 @@ def test_list_accounts_with_10000_accounts(server: Server, management: Account) 
     # 501 pages of 20 accounts. Measured while writing this test on a shared machine, the walk
     # took 7 s on SQLite and 12 to 24 s on PostgreSQL. The bound is loose for slower machines.
     assert elapsed < 60
+
+
+def test_list_accounts_token_of_other_organization(server: Server, management: Account) -> None:
+    organization = new_organization(server, management)
+    other = new_organization(server, server.new_account())
+    create_member_account(server, other.client)
+    token = other.client.list_accounts(MaxResults=1)["NextToken"]
+
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        organization.client.list_accounts(NextToken=token)
+
+    response = error_of(raised)
+    assert response["Error"]["Code"] == "InvalidInputException"
+    assert response["Reason"] == "INVALID_NEXT_TOKEN"

@@ -88,7 +88,7 @@ def list_accounts(context: RequestContext, params: Params) -> Result:
     rows, token = sql_page(
         context,
         params,
-        "accounts",
+        f"accounts:{view.id}",
         lambda after, limit: _fetch_page(context.db, query, after, limit),
     )
     paths = container_paths(context.db, view)
