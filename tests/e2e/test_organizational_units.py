@@ -304,7 +304,10 @@ def test_delete_ou_with_child_ou(server: Server, management: Account) -> None:
 
     response = _error(raised)
     assert response["Error"]["Code"] == "OrganizationalUnitNotEmptyException"
-    assert response["Error"]["Message"] == "The specified OU is not empty."
+    assert response["Error"]["Message"] == (
+        "The specified OU is not empty. Move all accounts to another root or to other OUs, remove "
+        "all child OUs, and try the operation again."
+    )
 
 
 def test_delete_ou_with_account(server: Server, management: Account) -> None:

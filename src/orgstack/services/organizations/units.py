@@ -52,6 +52,11 @@ OU_NUMBER_LIMIT_EXCEEDED = "OU_NUMBER_LIMIT_EXCEEDED"
 # The sentences the service model documents for each reason.
 _DEPTH_MESSAGE = "You attempted to create an OU tree that is too many levels deep."
 _NUMBER_MESSAGE = "You attempted to exceed the number of OUs that you can have in an organization."
+# The full sentence of the model's OrganizationalUnitNotEmptyException documentation.
+_NOT_EMPTY_MESSAGE = (
+    "The specified OU is not empty. Move all accounts to another root or to other OUs, remove all "
+    "child OUs, and try the operation again."
+)
 
 
 def ou_record(
@@ -213,7 +218,7 @@ def delete_organizational_unit(context: RequestContext, params: Params) -> Resul
     # The lock makes a concurrent create or move into this OU wait, so the emptiness check holds.
     row = _require_ou(context, view, params["OrganizationalUnitId"], lock=True)
     if _has_children(context.db, row.id):
-        raise OrganizationalUnitNotEmptyException()
+        raise OrganizationalUnitNotEmptyException(_NOT_EMPTY_MESSAGE)
 
     context.db.execute(delete(policy_attachments).where(policy_attachments.c.target_id == row.id))
     delete_resource_tags(context.db, row.id)
