@@ -538,6 +538,8 @@ def test_account_authorization_details(iam: Any) -> None:
     [role] = details["RoleDetailList"]
     assert role["RoleName"] == "worker"
     assert role["AssumeRolePolicyDocument"] == json.loads(TRUST)
+    assert role["RoleLastUsed"] == {}
+    assert role["InstanceProfileList"] == []
     assert role["RolePolicyList"] == [{"PolicyName": "inline", "PolicyDocument": WRITE_BUCKETS}]
     # Attached policies are listed in ARN order: account ids sort before `aws`.
     assert role["AttachedManagedPolicies"] == [

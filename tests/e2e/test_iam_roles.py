@@ -71,6 +71,7 @@ def test_create_role_returns_role(iam: Any, account: Account) -> None:
     assert role["Description"] == "runs the app"
     assert role["MaxSessionDuration"] == 7200
     assert role["AssumeRolePolicyDocument"] == json.loads(TRUST)
+    assert "RoleLastUsed" not in role
 
 
 def test_get_role_returns_stored_role(iam: Any, account: Account) -> None:

@@ -57,6 +57,7 @@ def _role_detail(connection: Connection, role: role_store.RoleRow) -> dict[str, 
     detail = role_reply(connection, role, details=True)
     detail.pop("Description", None)
     detail.pop("MaxSessionDuration", None)
+    detail["RoleLastUsed"] = {}
     detail["InstanceProfileList"] = []
     detail["RolePolicyList"] = [
         {"PolicyName": name, "PolicyDocument": documents.encode(document)}

@@ -54,7 +54,7 @@ def require_boundary_policy(connection: Connection, account_id: str, arn: str) -
 def role_reply(
     connection: Connection, role: role_store.RoleRow, *, details: bool
 ) -> dict[str, Any]:
-    """Return the `Role` structure; `details` adds what only GetRole and CreateRole return."""
+    """Return the `Role` structure; `details` adds the boundary and tags, which ListRoles omits."""
     reply: dict[str, Any] = {
         "Path": role.path,
         "RoleName": role.name,
@@ -77,8 +77,6 @@ def role_reply(
     role_tags = role_store.role_tags(connection, role.account_id, role.name)
     if role_tags:
         reply["Tags"] = tags.to_reply(role_tags)
-    # NOTE: orgstack does not record when a role was last used, so RoleLastUsed is always empty.
-    reply["RoleLastUsed"] = {}
     return reply
 
 
@@ -124,7 +122,10 @@ def create_role(context: RequestContext, params: Params) -> Result:
 def get_role(context: RequestContext, params: Params) -> Result:
     account_id = context.require_caller().account_id
     role = require_role(context.db, account_id, params["RoleName"])
-    return {"Role": role_reply(context.db, role, details=True)}
+    reply = role_reply(context.db, role, details=True)
+    # NOTE: orgstack does not record when a role was last used, so RoleLastUsed is always empty.
+    reply["RoleLastUsed"] = {}
+    return {"Role": reply}
 
 
 @operation("iam", "ListRoles", read_only=True)
