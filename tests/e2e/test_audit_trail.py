@@ -359,6 +359,25 @@ def test_start_after_end_is_invalid_time_range(server: Server, management: Accou
     )
 
 
+def test_start_in_future_is_invalid_time_range(server: Server, management: Account) -> None:
+    cloudtrail = server.client("cloudtrail", management)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=365 * 50)
+
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        cloudtrail.lookup_events(StartTime=later)
+
+    assert _client_error(raised)["Code"] == "InvalidTimeRangeException"
+
+
+def test_range_before_history_finds_nothing(server: Server, management: Account) -> None:
+    _make_reads(server, management, 1)
+    cloudtrail = server.client("cloudtrail", management)
+
+    reply = cloudtrail.lookup_events(EndTime=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+
+    assert reply["Events"] == []
+
+
 def test_max_results_over_fifty_is_invalid(server: Server, management: Account) -> None:
     cloudtrail = server.client("cloudtrail", management)
 

@@ -63,11 +63,13 @@ def lookup(context: RequestContext, params: Params) -> Result:
 
 def _lookup_filter(context: RequestContext, account_id: str, params: Params) -> LookupFilter:
     now = context.now()
-    start = _timestamp(params.get("StartTime")) or now - dt.timedelta(days=HISTORY_DAYS)
+    history_start = now - dt.timedelta(days=HISTORY_DAYS)
+    requested_start = _timestamp(params.get("StartTime"))
     end = _timestamp(params.get("EndTime")) or now
-    if start > end:
+    if requested_start is not None and requested_start > end:
         raise InvalidTimeRangeException()
-    start = max(start, now - dt.timedelta(days=HISTORY_DAYS))
+    # A range that ends before the history window finds nothing rather than failing.
+    start = max(requested_start or history_start, history_start)
 
     attributes = params.get("LookupAttributes") or []
     if len(attributes) > 1:
