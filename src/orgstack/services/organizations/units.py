@@ -128,8 +128,8 @@ def _insert_ou(context: RequestContext, row: dict[str, Any]) -> None:
     try:
         context.db.execute(insert(organizational_units).values(**row))
     except IntegrityError:
-        # A concurrent request created the same name under the same parent after our check; the
-        # unique constraint on (parent_id, name) decides.
+        # A concurrent request created the same name under the same parent after the check above,
+        # so the unique constraint on (parent_id, name) decides.
         raise DuplicateOrganizationalUnitException() from None
 
 
@@ -142,7 +142,7 @@ def _check_new_ou(
     if parent_depth + 1 > MAX_OU_DEPTH:
         raise ConstraintViolationException(_DEPTH_MESSAGE, Reason=OU_DEPTH_LIMIT_EXCEEDED)
     # NOTE: on PostgreSQL two concurrent creates can both pass this count and end one OU over the
-    # quota; SQLite serializes writers, so there the quota is exact.
+    # quota. SQLite serializes writers, so there the quota is exact.
     if _count_ous(context.db, view.id) >= MAX_OUS_PER_ORGANIZATION:
         raise ConstraintViolationException(_NUMBER_MESSAGE, Reason=OU_NUMBER_LIMIT_EXCEEDED)
 
@@ -193,7 +193,7 @@ def update_organizational_unit(context: RequestContext, params: Params) -> Resul
     row = _require_ou(context, view, params["OrganizationalUnitId"], lock=True)
     name: str | None = params.get("Name")
 
-    # Without a Name, or with the current one, AWS changes nothing and returns the OU.
+    # Without a Name, or with the current one, nothing changes and the OU is returned as it is.
     if name is not None and name != row.name:
         if _name_taken(context.db, row.parent_id, name):
             raise DuplicateOrganizationalUnitException()
