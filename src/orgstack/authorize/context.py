@@ -3,7 +3,8 @@
 The keys and their values follow the IAM User Guide page "AWS global condition context keys":
 principal keys describe the caller (for a role session, `aws:PrincipalArn` is the role's ARN and
 `aws:userid` is `<role id>:<session name>`), network and time keys describe the request, and
-resource keys describe the resource's account and tags.
+resource keys describe the resource's account and tags. `aws:CalledVia` and its companions are
+never set, because no orgstack service calls another on a principal's behalf.
 """
 
 from __future__ import annotations

@@ -42,6 +42,9 @@ MAX_POLICY_ARNS = 10
     notes="No MFA devices exist yet, so a session is never MFA-authenticated.",
 )
 def assume_role(context: RequestContext, params: Params) -> Result:
+    # NOTE: AWS rejects AssumeRole signed with root user credentials ("Roles may not be assumed by
+    # root accounts."). orgstack has no IAM users yet, so an account's root key is the only
+    # long-term credential and may assume roles.
     caller = context.require_caller()
     role = find_role(context.db, params["RoleArn"])
     if role is None:
