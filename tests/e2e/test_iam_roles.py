@@ -257,6 +257,7 @@ def test_update_role_description_and_duration(iam: Any) -> None:
 def test_delete_role(iam: Any) -> None:
     iam.create_role(RoleName="short-lived", AssumeRolePolicyDocument=TRUST)
 
+    assert iam.list_instance_profiles_for_role(RoleName="short-lived")["InstanceProfiles"] == []
     iam.delete_role(RoleName="short-lived")
 
     with pytest.raises(ClientError) as info:

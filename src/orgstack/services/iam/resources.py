@@ -1,8 +1,8 @@
 """The resource ARNs that IAM operations are authorized on (the `resources=` of each operation).
 
 The Service Authorization Reference gives role actions the role's ARN and policy actions the
-policy's ARN. A role's ARN contains its path, so the stored role supplies it; a role that does not
-exist yet, or no longer exists, gets the path the request names, else `/`.
+policy's ARN. A role's ARN contains its path, so the stored role supplies it. A role that does not
+exist gets the path the request names, else `/`.
 """
 
 from __future__ import annotations

@@ -200,7 +200,7 @@ def put_inline_policy(
 def delete_inline_policy(
     connection: Connection, account_id: str, name: str, policy_name: str
 ) -> int:
-    """Delete one inline policy and return how many rows went (0 or 1)."""
+    """Delete one inline policy and return how many rows were deleted (0 or 1)."""
     result = connection.execute(
         delete(iam_role_inline_policies).where(
             iam_role_inline_policies.c.account_id == account_id,
@@ -235,7 +235,7 @@ def attach_policy(connection: Connection, account_id: str, name: str, policy_arn
 
 
 def detach_policy(connection: Connection, account_id: str, name: str, policy_arn: str) -> int:
-    """Detach one policy and return how many rows went (0 or 1)."""
+    """Detach one policy and return how many rows were deleted (0 or 1)."""
     result = connection.execute(
         delete(iam_role_attached_policies).where(
             iam_role_attached_policies.c.account_id == account_id,

@@ -230,3 +230,12 @@ def list_role_tags(context: RequestContext, params: Params) -> Result:
     role_tags = role_store.role_tags(context.db, account_id, role.name)
     selected, paging = page(role_tags, params, lambda tag: tag[0].lower())
     return {"Tags": tags.to_reply(selected), **paging}
+
+
+@operation("iam", "ListInstanceProfilesForRole", read_only=True, resources=resources.role)
+def list_instance_profiles_for_role(context: RequestContext, params: Params) -> Result:
+    account_id = context.require_caller().account_id
+    require_role(context.db, account_id, params["RoleName"])
+    # orgstack has no EC2 instance profiles, so every role has none; Terraform lists them before
+    # it deletes a role.
+    return {"InstanceProfiles": [], "IsTruncated": False}
