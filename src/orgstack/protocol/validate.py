@@ -70,6 +70,9 @@ def _compile_pattern(pattern: str) -> Any:
 @cache
 def _checker(shape: Any) -> Checker:
     kind = shape.type_name
+    if getattr(shape, "is_document_type", False):
+        # A document (identitystore's AttributeValue) is any JSON value.
+        return _accept_anything
     if kind == "structure":
         return _structure_checker(shape)
     if kind == "list":
