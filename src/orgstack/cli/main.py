@@ -117,7 +117,34 @@ def build_parser() -> argparse.ArgumentParser:
 
     _audit_parser(commands)
     _policy_parser(commands)
+    _identity_center_parser(commands)
     return parser
+
+
+def _identity_center_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    identity_center = commands.add_parser(
+        "identity-center", help="manage the IAM Identity Center organization instance"
+    )
+    center_commands = identity_center.add_subparsers(dest="identity_center_command", required=True)
+    enable = center_commands.add_parser(
+        "enable",
+        help="enable the organization instance from the management account (works while the "
+        "server runs)",
+        description="Create the organization instance of IAM Identity Center and its identity "
+        "store, and enable trusted access for sso.amazonaws.com. Prints the instance ARN, the "
+        "identity store id and the access portal's start URL.",
+    )
+    _store_options(enable)
+    enable.add_argument(
+        "--account",
+        help="management account id (default: the management account of the only organization)",
+    )
+    enable.add_argument(
+        "--public-base-url",
+        default=os.environ.get("ORGSTACK_PUBLIC_BASE_URL"),
+        help="URL clients reach the server at; the start URL is this URL with /start "
+        "(default: $ORGSTACK_PUBLIC_BASE_URL, else http://127.0.0.1:4580)",
+    )
 
 
 def _policy_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -185,7 +212,7 @@ def _audit_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from orgstack.cli import audit_commands, commands, policy_commands
+    from orgstack.cli import audit_commands, commands, identity_center_commands, policy_commands
 
     handlers = {
         "serve": commands.serve,
@@ -193,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         "accounts": commands.accounts,
         "audit": audit_commands.export,
         "policy": policy_commands.run,
+        "identity-center": identity_center_commands.enable,
     }
     try:
         return handlers[args.command](args)

@@ -9,10 +9,12 @@ SERVICE_MODULES = (
     "orgstack.services.sts.operations",
     "orgstack.services.cloudtrail.operations",
     "orgstack.services.iam.operations",
+    "orgstack.services.sso_admin.operations",
+    "orgstack.services.identitystore.operations",
 )
 
 # botocore client names of the services reachable on the server's port.
-SERVED = ("organizations", "sts", "cloudtrail", "iam")
+SERVED = ("organizations", "sts", "cloudtrail", "iam", "sso-admin", "identitystore")
 
 
 def import_services() -> None:

@@ -1,0 +1,1 @@
+"""AWS IAM Identity Center's administration API (botocore client `sso-admin`)."""
