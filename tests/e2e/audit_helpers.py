@@ -8,7 +8,7 @@ from typing import Any
 
 from tests.harness import Account, Server
 
-# Read-only events reach the store in batches every 0.25 s; two seconds is the promise tests hold.
+# Read-only events reach the store in batches every 0.25 s, and tests allow them two seconds.
 VISIBLE_WITHIN_SECONDS = 2.0
 
 
