@@ -24,13 +24,14 @@ import os
 import secrets
 import socket
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, and_, event, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, delete, event, insert, or_, select, update
 
 from orgstack.clock import Clock
 from orgstack.config import Settings
@@ -52,6 +53,10 @@ DEFAULT_LEASE_SECONDS = 60.0
 # Unexpected failures are retried after 1, 2, 4 … seconds (capped), then the job is given up.
 DEFAULT_MAX_ATTEMPTS = 8
 MAX_BACKOFF_SECONDS = 300.0
+# Finished jobs are kept this long for inspection, then deleted; failed jobs are kept until an
+# operator deletes them.
+DONE_RETENTION = dt.timedelta(days=7)
+PURGE_INTERVAL_SECONDS = 600.0
 
 
 @dataclass
@@ -188,6 +193,7 @@ class JobWorker:
         self._wakeup = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._next_purge = 0.0
 
     def start(self) -> None:
         if self._thread is not None:
@@ -226,8 +232,30 @@ class JobWorker:
                 log.exception("job worker failed to claim a job worker=%s", self.name)
                 ran = False
             if not ran:
+                self._purge_when_due()
                 self._wakeup.wait(self.poll_seconds)
                 self._wakeup.clear()
+
+    def _purge_when_due(self) -> None:
+        if time.monotonic() < self._next_purge:
+            return
+        self._next_purge = time.monotonic() + PURGE_INTERVAL_SECONDS
+        try:
+            removed = self.purge_finished()
+        except Exception:
+            log.exception("job purge failed worker=%s", self.name)
+            return
+        if removed:
+            log.info("purged finished jobs count=%d worker=%s", removed, self.name)
+
+    def purge_finished(self) -> int:
+        """Delete jobs that finished more than `DONE_RETENTION` ago; return how many."""
+        cutoff = _wall_now() - DONE_RETENTION
+        with self.database.transaction() as connection:
+            result = connection.execute(
+                delete(jobs).where(jobs.c.state == DONE).where(jobs.c.created_at < cutoff)
+            )
+        return int(result.rowcount)
 
     def run_once(self) -> bool:
         """Claim and run one due job; return False when no job was due."""

@@ -28,6 +28,7 @@ FLAKY = "tests.flaky"
 ALWAYS_FAILS = "tests.always_fails"
 SLOW = "tests.slow"
 WRITE_SETTING = "tests.write_setting"
+HOUR = dt.timedelta(hours=1)
 
 # What the test handlers did, by the `token` of their payload.
 runs: dict[str, list[int]] = {}
@@ -339,3 +340,32 @@ def test_stop_is_idempotent(database: Database, clock: Clock) -> None:
     time.sleep(0.2)
 
     assert _state(database, job_id) == jobs.PENDING
+
+
+def test_purge_deletes_old_finished_jobs(database: Database, clock: Clock) -> None:
+    old_done = _enqueue(database, RECORD, {"token": _token("old")})
+    recent_done = _enqueue(database, RECORD, {"token": _token("recent")})
+    old_failed = _enqueue(database, ALWAYS_FAILS, {"token": _token("old-failed")})
+    old_pending = _enqueue(database, RECORD, {"token": _token("pending")}, clock.now() + HOUR)
+    long_ago = dt.datetime.now(dt.UTC) - jobs.DONE_RETENTION - HOUR
+    with database.transaction() as connection:
+        for job_id, state in ((old_done, jobs.DONE), (recent_done, jobs.DONE)):
+            connection.execute(
+                update(jobs_table).where(jobs_table.c.id == job_id).values(state=state)
+            )
+        connection.execute(
+            update(jobs_table).where(jobs_table.c.id == old_failed).values(state=jobs.FAILED)
+        )
+        connection.execute(
+            update(jobs_table)
+            .where(jobs_table.c.id.in_([old_done, old_failed, old_pending]))
+            .values(created_at=long_ago)
+        )
+
+    removed = _worker(database, clock).purge_finished()
+
+    assert removed == 1
+    assert _state(database, old_done) is None
+    assert _state(database, recent_done) == jobs.DONE
+    assert _state(database, old_failed) == jobs.FAILED
+    assert _state(database, old_pending) == jobs.PENDING
