@@ -28,6 +28,8 @@ MIN_VALUE = "min_value"
 MAX_VALUE = "max_value"
 PATTERN = "pattern"
 ENUM = "enum"
+# Stands for the value of a sensitive member, which messages leave out.
+HIDDEN_VALUE = object()
 
 
 @dataclass(frozen=True)
@@ -190,19 +192,22 @@ def _string_checker(shape: Any) -> Checker:
     enum = tuple(shape.enum) if shape.enum else ()
     pattern_text = shape.metadata.get("pattern")
     pattern = _compile_pattern(pattern_text) if pattern_text else None
+    sensitive = bool(shape.metadata.get("sensitive"))
 
     def check(value: Any, path: str, violations: list[Violation]) -> None:
         if not isinstance(value, str):
             violations.append(_type_violation(path, value, "string"))
             return
         member = path.rsplit(".", 1)[-1]
-        violations.extend(_length_checks(shape, len(value), value, path))
+        # AWS leaves the value of a sensitive member out of its message (`Value at 'password'`).
+        shown = HIDDEN_VALUE if sensitive else value
+        violations.extend(_length_checks(shape, len(value), shown, path))
         if enum and value not in enum:
             constraint = f"Member must satisfy enum value set: [{', '.join(enum)}]"
-            violations.append(Violation(path, ENUM, constraint, value, member))
+            violations.append(Violation(path, ENUM, constraint, shown, member))
         if pattern is not None and pattern.fullmatch(value) is None:
             constraint = f"Member must satisfy regular expression pattern: {pattern_text}"
-            violations.append(Violation(path, PATTERN, constraint, value, member))
+            violations.append(Violation(path, PATTERN, constraint, shown, member))
 
     return check
 
@@ -291,7 +296,7 @@ def coral_message(violations: list[Violation]) -> str:
     Member must ...`, with several violations joined by `; `.
     """
     parts = [
-        f"Value {_render_value(violation.value)} at '{violation.path}' "
+        f"{_render_value(violation.value)}at '{violation.path}' "
         f"failed to satisfy constraint: {violation.constraint}"
         for violation in violations
     ]
@@ -301,4 +306,6 @@ def coral_message(violations: list[Violation]) -> str:
 
 
 def _render_value(value: Any) -> str:
-    return "null" if value is None else f"'{value}'"
+    if value is HIDDEN_VALUE:
+        return "Value "
+    return "Value null " if value is None else f"Value '{value}' "
