@@ -26,6 +26,7 @@ from orgstack.store.schema import (
     roots,
     tags,
 )
+from tests.e2e.organization_helpers import failure, invite_and_join
 from tests.harness import (
     Account,
     Server,
@@ -432,6 +433,27 @@ def test_member_cannot_describe_status(server: Server, organization: Any) -> Non
         )
 
     assert _error(raised)["Code"] == "AccessDeniedException"
+
+
+def test_delegated_administrator_reads_statuses(server: Server, organization: Any) -> None:
+    request_id = organization.create_account(AccountName="Seen", Email=_email())[
+        "CreateAccountStatus"
+    ]["Id"]
+    _wait(organization, request_id)
+    administrator = invite_and_join(server, organization)
+    organization.enable_aws_service_access(ServicePrincipal="sso.amazonaws.com")
+    organization.register_delegated_administrator(
+        AccountId=administrator.account_id, ServicePrincipal="sso.amazonaws.com"
+    )
+    client = server.client("organizations", administrator)
+
+    described = client.describe_create_account_status(CreateAccountRequestId=request_id)
+    listed = client.list_create_account_status()["CreateAccountStatuses"]
+
+    assert described["CreateAccountStatus"]["State"] == "SUCCEEDED"
+    assert [status["Id"] for status in listed] == [request_id]
+    _, error, _ = failure(client.create_account, AccountName="Not allowed", Email=_email())
+    assert error["Code"] == "AccessDeniedException"
 
 
 # ListCreateAccountStatus

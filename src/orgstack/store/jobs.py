@@ -57,6 +57,7 @@ MAX_BACKOFF_SECONDS = 300.0
 # operator deletes them.
 DONE_RETENTION = dt.timedelta(days=7)
 PURGE_INTERVAL_SECONDS = 600.0
+ERROR_PAUSE_SECONDS = 1.0
 
 
 @dataclass
@@ -228,8 +229,10 @@ class JobWorker:
             try:
                 ran = self.run_once()
             except Exception:
-                # The store may be briefly unreachable; keep the thread alive and try again.
+                # The store may be briefly unreachable. Keep the thread alive, and pause so that a
+                # long outage logs about once per pause instead of once per poll.
                 log.exception("job worker failed to claim a job worker=%s", self.name)
+                self._stopping.wait(ERROR_PAUSE_SECONDS)
                 ran = False
             if not ran:
                 self._purge_when_due()
@@ -277,7 +280,12 @@ class JobWorker:
             and_(jobs.c.state == RUNNING, jobs.c.locked_until < wall_now),
         )
         query = select(jobs).where(due).order_by(jobs.c.run_at, jobs.c.id).limit(1)
-        if not self.database.is_sqlite:
+        if self.database.is_sqlite:
+            # An idle poll must not take SQLite's single write lock, which requests wait for.
+            with self.database.transaction(write=False) as connection:
+                if connection.execute(query).first() is None:
+                    return None
+        else:
             query = query.with_for_update(skip_locked=True)
 
         with self.database.transaction() as connection:
