@@ -31,10 +31,11 @@ from orgstack.services.organizations.errors import (
     ConstraintViolationException,
     CreateAccountStatusNotFoundException,
 )
+from orgstack.services.organizations.input_errors import invalid_next_token
 from orgstack.services.organizations.pagination import decode_token, encode_token, page_size
 from orgstack.services.registry import Params, RequestContext, Result, operation
 from orgstack.store import jobs
-from orgstack.store.schema import accounts, create_account_requests, organizations
+from orgstack.store.schema import accounts, create_account_requests, organizations, roots
 
 log = logging.getLogger("orgstack.organizations")
 
@@ -43,7 +44,6 @@ SUCCEEDED = "SUCCEEDED"
 FAILED = "FAILED"
 
 CREATED = "CREATED"
-ACTIVE = "ACTIVE"
 
 EMAIL_ALREADY_EXISTS = "EMAIL_ALREADY_EXISTS"
 ACCOUNT_LIMIT_EXCEEDED = "ACCOUNT_LIMIT_EXCEEDED"
@@ -182,8 +182,6 @@ def list_create_account_status(context: RequestContext, params: Params) -> Resul
 
 def _after_key(after: list[Any]) -> Any:
     """Return the SQL condition for rows after the key (requested time, id) of a previous page."""
-    from orgstack.services.organizations.input_errors import invalid_next_token
-
     try:
         requested_at = dt.datetime.fromisoformat(str(after[0]))
         last_id = str(after[1])
@@ -274,8 +272,6 @@ def open_invitation_count(connection: Connection, organization_id: str, now: dt.
 
 
 def _root_id(connection: Connection, organization_id: str) -> str:
-    from orgstack.store.schema import roots
-
     return str(
         connection.execute(
             select(roots.c.id).where(roots.c.organization_id == organization_id)
