@@ -470,3 +470,46 @@ def test_concurrent_create_role_one_wins(server: Server, account: Account) -> No
         outcomes = sorted(pool.map(create, clients))
 
     assert outcomes == ["EntityAlreadyExists"] * 5 + ["created"]
+
+
+def trust_for(principal: Any) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}],
+        }
+    )
+
+
+def test_trust_policy_invalid_principal_format(iam: Any) -> None:
+    document = trust_for({"AWS": ["arn:aws:iam::123456789012:root", "not-an-arn"]})
+    with pytest.raises(ClientError) as info:
+        iam.create_role(RoleName="misnamed", AssumeRolePolicyDocument=document)
+    assert_error(
+        info, "MalformedPolicyDocument", 'Invalid principal in policy: "AWS":"not-an-arn"', 400
+    )
+
+
+def test_trust_policy_names_missing_role(iam: Any, account: Account) -> None:
+    iam.create_role(RoleName="present", Path="/team/", AssumeRolePolicyDocument=TRUST)
+    missing = f"arn:aws:iam::{account.account_id}:role/absent"
+    wrong_path = f"arn:aws:iam::{account.account_id}:role/present"
+
+    for arn in (missing, wrong_path):
+        with pytest.raises(ClientError) as info:
+            iam.create_role(RoleName="chained", AssumeRolePolicyDocument=trust_for({"AWS": arn}))
+        assert_error(
+            info, "MalformedPolicyDocument", f'Invalid principal in policy: "AWS":"{arn}"', 400
+        )
+
+    present = f"arn:aws:iam::{account.account_id}:role/team/present"
+    iam.create_role(RoleName="chained", AssumeRolePolicyDocument=trust_for({"AWS": present}))
+
+
+def test_trust_policy_unknown_account_role_accepted(iam: Any) -> None:
+    # orgstack cannot know the roles of an account it does not store, so it accepts them.
+    document = trust_for({"AWS": "arn:aws:iam::999999999999:role/elsewhere"})
+
+    role = iam.create_role(RoleName="outward", AssumeRolePolicyDocument=document)["Role"]
+
+    assert role["AssumeRolePolicyDocument"] == json.loads(document)

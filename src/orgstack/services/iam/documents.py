@@ -6,7 +6,10 @@ IAM keeps a document exactly as the caller sent it. Every reply member of type
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
+
+import orjson
 
 from orgstack.policy import Finding, FindingType, PolicyKind, validate
 from orgstack.services.iam.errors import MalformedPolicyDocumentException
@@ -28,9 +31,33 @@ _DEFAULT_MESSAGE = "Syntax errors in policy."
 def check(document: str, kind: PolicyKind) -> None:
     """Raise MalformedPolicyDocument when the policy engine finds an error in `document`."""
     errors = [finding for finding in validate(document, kind) if _is_error(finding)]
-    if errors:
-        message = _MESSAGES.get(errors[0].issue_code, _DEFAULT_MESSAGE)
-        raise MalformedPolicyDocumentException(message)
+    if not errors:
+        return
+    first = errors[0]
+    if first.issue_code == "INVALID_PRINCIPAL_FORMAT":
+        raise invalid_principal(*_principal_at(document, first.location.path))
+    raise MalformedPolicyDocumentException(_MESSAGES.get(first.issue_code, _DEFAULT_MESSAGE))
+
+
+def invalid_principal(principal_type: str, value: str) -> MalformedPolicyDocumentException:
+    return MalformedPolicyDocumentException(
+        f'Invalid principal in policy: "{principal_type}":"{value}"'
+    )
+
+
+def _principal_at(document: str, path: tuple[str | int, ...]) -> tuple[str, str]:
+    """Return the principal type and value at a finding's path, such as `("AWS", "bad-arn")`.
+
+    The path is `("Statement", i, "Principal", type, j)`; an element given as one value rather
+    than a list is addressed with index 0.
+    """
+    node: Any = orjson.loads(document)
+    for step in path:
+        if isinstance(step, int) and not isinstance(node, list):
+            continue
+        node = node[step]
+    principal_type = next((step for step in reversed(path) if isinstance(step, str)), "")
+    return principal_type, str(node)
 
 
 def _is_error(finding: Finding) -> bool:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from orgstack.store.schema import (
+    accounts,
     iam_role_attached_policies,
     iam_role_inline_policies,
     iam_role_tags,
@@ -284,3 +285,9 @@ def boundary_counts(connection: Connection, account_id: str) -> dict[str, int]:
         .group_by(iam_roles.c.permissions_boundary_arn)
     )
     return {row[0]: int(row[1]) for row in rows}
+
+
+def account_exists(connection: Connection, account_id: str) -> bool:
+    """Return whether orgstack stores the account, so that its roles can be checked."""
+    row = connection.execute(select(accounts.c.id).where(accounts.c.id == account_id)).first()
+    return row is not None

@@ -6,8 +6,10 @@ the trust policy counts at most 2,048 characters that are not whitespace (IAM's 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -25,6 +27,8 @@ from orgstack.services.registry import Params, RequestContext, Result, operation
 
 TRUST_POLICY_QUOTA = 2048
 DEFAULT_MAX_SESSION_SECONDS = 3600
+# A role principal, `arn:aws:iam::<account>:role/<path><name>`.
+_ROLE_ARN = re.compile(r"arn:aws:iam::(?P<account>\d{12}):role/(?:[^/]+/)*(?P<name>[^/]+)")
 ROLE_RESOURCE_TYPE = "AWS::IAM::Role"
 
 
@@ -36,12 +40,41 @@ def require_role(connection: Connection, account_id: str, name: str) -> role_sto
     return role
 
 
-def check_trust_policy(document: str) -> None:
+def check_trust_policy(connection: Connection, document: str) -> None:
+    """Raise unless `document` is a valid trust policy within IAM's size quota.
+
+    Like IAM, a trust policy may not name a role that does not exist. Roles are checked only in
+    accounts that orgstack stores, because it cannot know the roles of any other account.
+    """
     if documents.size(document) > TRUST_POLICY_QUOTA:
         raise LimitExceededException(
             f"Cannot exceed quota for ACLSizePerRole: {TRUST_POLICY_QUOTA}"
         )
     documents.check(document, PolicyKind.TRUST)
+
+    for arn in _aws_principals(document):
+        match = _ROLE_ARN.fullmatch(arn)
+        if match is None or not role_store.account_exists(connection, match["account"]):
+            continue
+        role = role_store.find_role(connection, match["account"], match["name"])
+        if role is None or role.arn != arn:
+            raise documents.invalid_principal("AWS", arn)
+
+
+def _aws_principals(document: str) -> list[str]:
+    """Return the `AWS` principals of every statement of a document that passed validation."""
+    parsed = orjson.loads(document)
+    statements = parsed["Statement"]
+    if isinstance(statements, dict):
+        statements = [statements]
+    found: list[str] = []
+    for statement in statements:
+        principal = statement.get("Principal")
+        if not isinstance(principal, dict):
+            continue
+        values = principal.get("AWS", [])
+        found += [values] if isinstance(values, str) else list(values)
+    return found
 
 
 def require_boundary_policy(connection: Connection, account_id: str, arn: str) -> str:
@@ -88,7 +121,7 @@ def create_role(context: RequestContext, params: Params) -> Result:
     trust_policy = params["AssumeRolePolicyDocument"]
     role_tags = tags.from_params(params.get("Tags"))
 
-    check_trust_policy(trust_policy)
+    check_trust_policy(context.db, trust_policy)
     tags.check_count([], role_tags)
     boundary = params.get("PermissionsBoundary")
     if boundary is not None:
@@ -169,7 +202,7 @@ def update_assume_role_policy(context: RequestContext, params: Params) -> Result
     account_id = context.require_caller().account_id
     role = require_role(context.db, account_id, params["RoleName"])
     document = params["PolicyDocument"]
-    check_trust_policy(document)
+    check_trust_policy(context.db, document)
     role_store.update_role(context.db, account_id, role.name, assume_role_policy=document)
     context.audit.resources.append((ROLE_RESOURCE_TYPE, role.arn))
     return {}
