@@ -196,6 +196,48 @@ def test_role_name_parameter(server: Server, organization: Any) -> None:
     assert [row.name for row in names] == ["AdminFromManagement"]
 
 
+def test_management_assumes_access_role(
+    server: Server, management: Account, organization: Any
+) -> None:
+    account_id = create_member_account(server, organization)
+    sts = server.client("sts", management)
+
+    credentials = sts.assume_role(
+        RoleArn=f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole",
+        RoleSessionName="admin",
+    )["Credentials"]
+    session = {
+        "aws_access_key_id": credentials["AccessKeyId"],
+        "aws_secret_access_key": credentials["SecretAccessKey"],
+        "aws_session_token": credentials["SessionToken"],
+    }
+    identity = server.client("sts", **session).get_caller_identity()
+    member_view = server.client("organizations", **session).describe_organization()
+
+    assert identity["Account"] == account_id
+    assert identity["Arn"] == (
+        f"arn:aws:sts::{account_id}:assumed-role/OrganizationAccountAccessRole/admin"
+    )
+    assert member_view["Organization"]["MasterAccountId"] == management.account_id
+
+
+def test_other_account_cannot_assume_role(server: Server, organization: Any) -> None:
+    account_id = create_member_account(server, organization)
+    outsider = server.new_account()
+
+    _, error, _ = failure(
+        server.client("sts", outsider).assume_role,
+        RoleArn=f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole",
+        RoleSessionName="intruder",
+    )
+
+    assert error["Code"] == "AccessDenied"
+    assert error["Message"].startswith(
+        f"User: arn:aws:iam::{outsider.account_id}:root is not authorized to perform: "
+        f"sts:AssumeRole on resource: arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole"
+    )
+
+
 # Failures reported in the request status
 
 
