@@ -1,6 +1,6 @@
 """Durable background jobs: rows of the `jobs` table run by a worker thread in each server.
 
-A job is enqueued in the transaction of the change that asks for it, so the job exists exactly when
+A job is enqueued in the transaction of the change that requests it, so the job exists exactly when
 that change commits. A worker claims one due job at a time, runs the handler registered for its
 kind in a transaction of its own, and marks the job done in that same transaction, so a handler's
 work and the job's completion commit together.
@@ -50,10 +50,11 @@ FAILED = "failed"
 DEFAULT_POLL_SECONDS = 0.05
 # A claimed job not finished within the lease is presumed abandoned and claimed again.
 DEFAULT_LEASE_SECONDS = 60.0
-# Unexpected failures are retried after 1, 2, 4 … seconds (capped), then the job is given up.
+# Unexpected failures are retried after 1, 2, 4 … seconds (at most MAX_BACKOFF_SECONDS), and the
+# job is given up after DEFAULT_MAX_ATTEMPTS attempts.
 DEFAULT_MAX_ATTEMPTS = 8
 MAX_BACKOFF_SECONDS = 300.0
-# Finished jobs are kept this long for inspection, then deleted; failed jobs are kept until an
+# Done jobs are deleted once they were enqueued this long ago. Failed jobs are kept until an
 # operator deletes them.
 DONE_RETENTION = dt.timedelta(days=7)
 PURGE_INTERVAL_SECONDS = 600.0
@@ -62,7 +63,7 @@ ERROR_PAUSE_SECONDS = 1.0
 
 @dataclass
 class JobContext:
-    """What a job handler may use: the open transaction and the server's services."""
+    """The open transaction and server services that a job handler may use."""
 
     job_id: int
     kind: str
@@ -252,7 +253,7 @@ class JobWorker:
             log.info("purged finished jobs count=%d worker=%s", removed, self.name)
 
     def purge_finished(self) -> int:
-        """Delete jobs that finished more than `DONE_RETENTION` ago; return how many."""
+        """Delete done jobs enqueued more than `DONE_RETENTION` ago and return how many."""
         cutoff = _wall_now() - DONE_RETENTION
         with self.database.transaction() as connection:
             result = connection.execute(

@@ -191,6 +191,8 @@ def run_suspend_account(context: jobs.JobContext, payload: jobs.Payload) -> None
         # The account was removed from the store or its closure already finished.
         return
     now = context.now()
+    # NOTE: AWS stops a suspended account from using services; orgstack still accepts requests
+    # signed with the account's keys or role sessions.
     _set_state(context.db, account_id, SUSPENDED, SUSPENDED, now)
     _record_closure(context, account_id, now)
     jobs.enqueue(
