@@ -62,7 +62,11 @@ class Server:
     _database: Database | None = field(default=None, repr=False)
 
     def client(self, service: str, account: Account | None = None, **credentials: str) -> Any:
-        """Return a boto3 client for `service`, signed with `account`'s root key by default."""
+        """Return a boto3 client for `service`, signed with `account`'s root key by default.
+
+        `credentials` may name `aws_access_key_id`, `aws_secret_access_key`, `aws_session_token`
+        and `region` (default us-east-1).
+        """
         account = account or self.management
         return boto3.session.Session().client(
             service,
@@ -72,7 +76,7 @@ class Server:
                 "aws_secret_access_key", account.secret_access_key
             ),
             aws_session_token=credentials.get("aws_session_token"),
-            config=CLIENT_CONFIG,
+            config=CLIENT_CONFIG.merge(Config(region_name=credentials.get("region", REGION))),
         )
 
     def database(self) -> Database:

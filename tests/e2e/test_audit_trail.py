@@ -808,3 +808,20 @@ def test_role_session_found_by_username(server: Server, management: Account) -> 
     assert identity["sessionContext"]["sessionIssuer"]["userName"] == "audit-username"
     assert [found["EventId"] for found in by_username] == [event["EventId"]]
     assert [found["EventId"] for found in by_key] == [event["EventId"]]
+
+
+def test_lookup_shows_only_the_signed_region(server: Server, management: Account) -> None:
+    server.client("organizations", management).create_organization()
+    by_name = [{"AttributeKey": "EventName", "AttributeValue": "CreateOrganization"}]
+
+    def lookup(region: str) -> list[dict[str, Any]]:
+        trail = server.client("cloudtrail", management, region=region)
+        deadline = time.monotonic() + 2
+        while True:
+            events: list[dict[str, Any]] = trail.lookup_events(LookupAttributes=by_name)["Events"]
+            if events or time.monotonic() > deadline:
+                return events
+            time.sleep(0.1)
+
+    assert len(lookup("us-east-1")) == 1
+    assert lookup("eu-west-1") == []

@@ -38,6 +38,7 @@ class LookupFilter:
     """One LookupEvents query: whose events, one optional attribute, and a closed time range."""
 
     account_id: str
+    region: str
     start: dt.datetime
     end: dt.datetime
     attribute_key: str | None = None
@@ -77,6 +78,7 @@ def lookup_events(
     columns = audit_events.c
     statement = select(audit_events).where(
         columns.recipient_account_id == query.account_id,
+        columns.aws_region == query.region,
         columns.event_time >= query.start,
         columns.event_time <= query.end,
     )

@@ -57,6 +57,7 @@ def _rows(events: list[AuditEvent]) -> tuple[list[dict[str, Any]], list[dict[str
                 "access_key_id": (record.get("userIdentity") or {}).get("accessKeyId"),
                 "read_only": bool(record.get("readOnly")),
                 "request_id": record.get("requestID"),
+                "aws_region": record.get("awsRegion"),
                 "record_json": orjson.dumps(record).decode(),
             }
         )

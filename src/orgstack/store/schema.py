@@ -326,7 +326,12 @@ audit_events = Table(
     Column("read_only", Boolean, nullable=False),
     Column("request_id", String(64), nullable=True),
     Column("record_json", Text, nullable=False),
+    # Event history is kept per Region, as CloudTrail keeps it.
+    Column("aws_region", String(32), nullable=True),
     Index("ix_audit_events_time", "event_time"),
+    Index(
+        "ix_audit_events_account_region_time", "recipient_account_id", "aws_region", "event_time"
+    ),
     Index("ix_audit_events_name_time", "event_name", "event_time"),
     Index("ix_audit_events_source_time", "event_source", "event_time"),
     Index("ix_audit_events_username_time", "username", "event_time"),

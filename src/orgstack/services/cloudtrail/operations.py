@@ -33,11 +33,11 @@ def lookup(context: RequestContext, params: Params) -> Result:
     """Return the caller's account's events, newest first, one page at a time.
 
     AWS API reference: CloudTrail `LookupEvents`. The caller sees the events whose
-    `recipientAccountId` is its own account, as Event history shows them.
+    `recipientAccountId` is its own account and whose Region is the one it signed for, as Event
+    history shows them.
     """
-    # NOTE: AWS keeps Event history per Region, and Organizations, IAM and global STS events land
-    # in us-east-1. orgstack filters by account only, so a lookup signed for another Region
-    # returns the same events as one signed for us-east-1.
+    # Event history is per Region: a lookup signed for eu-west-1 does not show Organizations or
+    # IAM events, which AWS records in us-east-1.
     # NOTE: orgstack models no trails. In AWS an organization trail delivers the events of every
     # member account to the management account's S3 bucket, yet LookupEvents still shows each
     # account only its own events. `orgstack audit export` writes the files such a trail delivers.
@@ -77,13 +77,13 @@ def _lookup_filter(context: RequestContext, account_id: str, params: Params) -> 
         # sends for two; this is the error shape's documented sentence.
         raise InvalidLookupAttributesException()
     if not attributes:
-        return LookupFilter(account_id, start, end)
+        return LookupFilter(account_id, context.region, start, end)
 
     key = attributes[0]["AttributeKey"]
     value = attributes[0]["AttributeValue"]
     if key == "ReadOnly":
         value = _read_only_value(value)
-    return LookupFilter(account_id, start, end, key, value)
+    return LookupFilter(account_id, context.region, start, end, key, value)
 
 
 def _timestamp(value: Any) -> dt.datetime | None:

@@ -72,7 +72,7 @@ def create_organization(context: RequestContext, params: Params) -> Result:
     now = context.now()
     feature_set = params.get("FeatureSet", ALL)
     organization_id = ids.organization_id()
-    root_id = ids.root_id()
+    root_id = _unused_root_id(context)
     management = caller.account_id
     ensure_managed_policies(context.db, now)
 
@@ -127,6 +127,16 @@ def create_organization(context: RequestContext, params: Params) -> Result:
     )
     context.audit.resources.append(("AWS::Organizations::Organization", view.arn))
     return {"Organization": organization_record(context, view)}
+
+
+def _unused_root_id(context: RequestContext) -> str:
+    # Root ids have four random characters, as AWS's do, so one store with many organizations
+    # must check for a collision.
+    while True:
+        candidate = ids.root_id()
+        taken = context.db.execute(select(roots.c.id).where(roots.c.id == candidate)).first()
+        if taken is None:
+            return candidate
 
 
 @operation("organizations", "DescribeOrganization", read_only=True)
