@@ -204,7 +204,9 @@ def test_member_without_delegation_cannot_see_organization_instance(server: Serv
 def test_update_instance_name_and_encryption(server: Server) -> None:
     owner, arn, _ = account_instance(server)
     sso_admin = server.client("sso-admin", owner)
-    key_arn = f"arn:aws:kms:us-east-1:{owner.account_id}:key/" + "1" * 8 + "-1111-1111-1111-" + "1" * 12
+    key_arn = (
+        f"arn:aws:kms:us-east-1:{owner.account_id}:key/" + "1" * 8 + "-1111-1111-1111-" + "1" * 12
+    )
 
     sso_admin.update_instance(
         InstanceArn=arn,

@@ -391,7 +391,10 @@ def test_get_user_id_by_user_name_and_email(store: tuple[Any, str]) -> None:
     by_email = client.get_user_id(
         IdentityStoreId=store_id,
         AlternateIdentifier={
-            "UniqueAttribute": {"AttributePath": "emails.value", "AttributeValue": "find@example.com"}
+            "UniqueAttribute": {
+                "AttributePath": "emails.value",
+                "AttributeValue": "find@example.com",
+            }
         },
     )
 
