@@ -390,3 +390,21 @@ def test_allowed_member_creates_policy_of_allowed_type(server: Server) -> None:
     assert created["Policy"]["PolicySummary"]["Name"] == "no-s3"
     assert denied["Code"] == "AccessDeniedException"
     assert denied["Message"] == ACCESS_DENIED
+
+
+def test_allowed_member_lists_roots(server: Server) -> None:
+    _, client = new_organization(server)
+    member = invite_and_join(server, client)
+    other = invite_and_join(server, client)
+    client.put_resource_policy(
+        Content=_policy(_allow(member.account_id, ["organizations:ListRoots"]))
+    )
+
+    roots = server.client("organizations", member).list_roots()["Roots"]
+    _, denied, _ = failure(server.client("organizations", other).list_roots)
+    _, not_listed, _ = failure(server.client("organizations", member).list_accounts)
+
+    assert roots == client.list_roots()["Roots"]
+    assert denied["Code"] == "AccessDeniedException"
+    assert not_listed["Code"] == "AccessDeniedException"
+    assert not_listed["Message"] == ACCESS_DENIED

@@ -107,12 +107,14 @@ def is_delegated_administrator(connection: Connection, account_id: str) -> bool:
 def reader_view(context: RequestContext) -> OrganizationView:
     """Return the caller's organization when the caller may use read-only operations.
 
-    That is the management account or a delegated administrator of any service.
+    That is the management account, a delegated administrator of any service, or a member account
+    that the organization's resource policy allows the operation (`"Resource": "*"` statements
+    only, because this check knows no resource ARN).
     """
     view = member_view(context)
     if view.caller_is_management or is_delegated_administrator(context.db, view.caller_account_id):
         return view
-    raise AccessDeniedException(ACCESS_DENIED_MESSAGE)
+    return resource_policy_view(context, f"organizations:{context.operation}")
 
 
 def resource_policy_view(

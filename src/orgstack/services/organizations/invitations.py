@@ -1,9 +1,9 @@
 """InviteAccountToOrganization and what accepting an invitation does.
 
-AWS does not tell the sender whether the invited account exists or belongs to another
-organization: the invitation is sent, and the invited account learns on AcceptHandshake that it
-must first leave its organization (`ALREADY_IN_AN_ORGANIZATION`). Only accounts already in the
-sender's own organization are rejected when the invitation is sent.
+An invitation to an account id that no account has, or to an account of another organization, is
+sent anyway, so that the sender learns nothing about other accounts. The invited account learns
+on AcceptHandshake that it must first leave its organization (`ALREADY_IN_AN_ORGANIZATION`).
+Only accounts already in the sender's own organization are rejected when the invitation is sent.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ log = logging.getLogger("orgstack.organizations")
 EMAIL_PATTERN = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
 ACCOUNT_ID_PATTERN = re.compile(r"\d{12}")
 
-# AWS Organizations quotas page: an organization may send 20 invitations a day.
+# AWS Organizations quota: 20 invitations sent per organization per day.
 INVITATIONS_PER_DAY = 20
 MAX_TAGS = 50
 
@@ -82,6 +82,7 @@ def validate_target(target: dict[str, str]) -> tuple[str, str]:
 
 
 def validate_tags(tag_list: list[dict[str, str]]) -> None:
+    """Raise AWS's error for repeated keys, `aws:` system keys or more than 50 tags."""
     keys = [tag["Key"] for tag in tag_list]
     if len(set(keys)) != len(keys):
         raise InvalidInputException(

@@ -10,10 +10,7 @@ from sqlalchemy import delete, insert, select, update
 
 from orgstack import ids
 from orgstack.services.organizations import access
-from orgstack.services.organizations.errors import (
-    AccessDeniedException,
-    ResourcePolicyNotFoundException,
-)
+from orgstack.services.organizations.errors import ResourcePolicyNotFoundException
 from orgstack.services.organizations.handshake_store import lock_organization
 from orgstack.services.organizations.invitations import validate_tags
 from orgstack.services.organizations.resource_policy_document import parse
@@ -83,11 +80,7 @@ def put_resource_policy(context: RequestContext, params: Params) -> Result:
 
 @operation("organizations", "DescribeResourcePolicy", read_only=True)
 def describe_resource_policy(context: RequestContext, params: Params) -> Result:
-    try:
-        view = access.reader_view(context)
-    except AccessDeniedException:
-        # A member account that the policy itself allows may read it too.
-        view = access.resource_policy_view(context, "organizations:DescribeResourcePolicy")
+    view = access.reader_view(context)
     row = _stored(context, view.id)
     if row is None:
         raise ResourcePolicyNotFoundException()
