@@ -591,3 +591,23 @@ def test_concurrent_invites_make_one_handshake(server: Server) -> None:
         outcomes = sorted(pool.map(invite, range(8)))
 
     assert outcomes == ["DuplicateHandshakeException"] * 7 + ["OK"]
+
+
+def test_declined_approval_blocks_finalizing(server: Server) -> None:
+    _, client = new_organization(server, "CONSOLIDATED_BILLING")
+    member = invite_and_join(server, client)
+    request = client.enable_all_features()["Handshake"]
+    member_client = server.client("organizations", member)
+    approvals = member_client.list_handshakes_for_account(
+        Filter={"ParentHandshakeId": request["Id"]}
+    )["Handshakes"]
+
+    member_client.decline_handshake(HandshakeId=approvals[0]["Id"])
+    _, error, _ = failure(client.accept_handshake, HandshakeId=request["Id"])
+
+    assert [approval["Action"] for approval in approvals] == ["ENABLE_ALL_FEATURES"]
+    assert error["Code"] == "InvalidHandshakeTransitionException"
+    assert client.describe_handshake(HandshakeId=request["Id"])["Handshake"]["State"] == (
+        "REQUESTED"
+    )
+    assert client.describe_organization()["Organization"]["FeatureSet"] == "CONSOLIDATED_BILLING"

@@ -365,3 +365,34 @@ def test_unknown_or_foreign_transfer_is_not_found(server: Server) -> None:
     assert unknown["Message"] == "We can't find a transfer that you specified."
     assert foreign["Code"] == "ResponsibilityTransferNotFoundException"
     assert listed["Code"] == "ResponsibilityTransferNotFoundException"
+
+
+def test_inbound_list_filters_by_id_and_pages(server: Server) -> None:
+    _, partner_client = new_organization(server)
+    customers = [new_organization(server)[0] for _ in range(3)]
+    transfer_ids = sorted(_transfer_id(_invite(partner_client, customer)) for customer in customers)
+
+    first = partner_client.list_inbound_responsibility_transfers(Type="BILLING", MaxResults=2)
+    second = partner_client.list_inbound_responsibility_transfers(
+        Type="BILLING", MaxResults=2, NextToken=first["NextToken"]
+    )
+    one = partner_client.list_inbound_responsibility_transfers(Type="BILLING", Id=transfer_ids[1])
+
+    pages = first["ResponsibilityTransfers"] + second["ResponsibilityTransfers"]
+    assert [item["Id"] for item in pages] == transfer_ids
+    assert "NextToken" not in second
+    assert [item["Id"] for item in one["ResponsibilityTransfers"]] == [transfer_ids[1]]
+
+
+def test_source_renames_accepted_transfer(server: Server) -> None:
+    _, partner_client, customer, customer_client = _two_organizations(server)
+    handshake = _invite(partner_client, customer)
+    customer_client.accept_handshake(HandshakeId=handshake["Id"])
+
+    renamed = customer_client.update_responsibility_transfer(
+        Id=_transfer_id(handshake), Name="Our partner"
+    )
+
+    assert renamed["ResponsibilityTransfer"]["Name"] == "Our partner"
+    assert renamed["ResponsibilityTransfer"]["Status"] == "ACCEPTED"
+    assert "/billing/outbound/" in renamed["ResponsibilityTransfer"]["Arn"]
