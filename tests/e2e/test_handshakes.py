@@ -611,3 +611,14 @@ def test_declined_approval_blocks_finalizing(server: Server) -> None:
         "REQUESTED"
     )
     assert client.describe_organization()["Organization"]["FeatureSet"] == "CONSOLIDATED_BILLING"
+
+
+def test_deleting_organization_removes_invitations(server: Server) -> None:
+    _, client = new_organization(server)
+    invited = server.new_account()
+    client.invite_account_to_organization(Target={"Id": invited.account_id, "Type": "ACCOUNT"})
+
+    client.delete_organization()
+
+    listed = server.client("organizations", invited).list_handshakes_for_account()
+    assert listed["Handshakes"] == []

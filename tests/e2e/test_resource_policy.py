@@ -14,7 +14,12 @@ from orgstack.services.organizations.resource_policy_document import (
     parse,
     wildcard,
 )
-from tests.e2e.organization_helpers import failure, invite_and_join, new_organization
+from tests.e2e.organization_helpers import (
+    failure,
+    invite_and_join,
+    new_organization,
+    stored_tags,
+)
 from tests.harness import Server
 
 ACCESS_DENIED = "You don't have permissions to access this resource."
@@ -408,3 +413,14 @@ def test_allowed_member_lists_roots(server: Server) -> None:
     assert denied["Code"] == "AccessDeniedException"
     assert not_listed["Code"] == "AccessDeniedException"
     assert not_listed["Message"] == ACCESS_DENIED
+
+
+def test_put_policy_stores_tags(server: Server) -> None:
+    _, client = new_organization(server)
+
+    stored = client.put_resource_policy(
+        Content=_policy(_allow("111122223333", "organizations:List*")),
+        Tags=[{"Key": "owner", "Value": "security"}],
+    )["ResourcePolicy"]
+
+    assert stored_tags(server, stored["ResourcePolicySummary"]["Id"]) == {"owner": "security"}

@@ -8,7 +8,12 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.organization_helpers import failure, invite_and_join, new_organization
+from tests.e2e.organization_helpers import (
+    failure,
+    invite_and_join,
+    new_organization,
+    stored_tags,
+)
 from tests.harness import Account, Server
 
 TRANSFER_ARN = r"arn:aws:organizations::{account}:transfer/{organization}/billing/{direction}/{id}"
@@ -396,3 +401,15 @@ def test_source_renames_accepted_transfer(server: Server) -> None:
     assert renamed["ResponsibilityTransfer"]["Name"] == "Our partner"
     assert renamed["ResponsibilityTransfer"]["Status"] == "ACCEPTED"
     assert "/billing/outbound/" in renamed["ResponsibilityTransfer"]["Arn"]
+
+
+def test_tags_attach_to_transfer_on_accept(server: Server) -> None:
+    _, partner_client, customer, customer_client = _two_organizations(server)
+    handshake = _invite(partner_client, customer, Tags=[{"Key": "contract", "Value": "42"}])
+    transfer_id = _transfer_id(handshake)
+    before = stored_tags(server, transfer_id)
+
+    customer_client.accept_handshake(HandshakeId=handshake["Id"])
+
+    assert before == {}
+    assert stored_tags(server, transfer_id) == {"contract": "42"}

@@ -46,6 +46,10 @@ def delete_organization_data(connection: Connection, organization_id: str, root_
         delete(resource_policies).where(resource_policies.c.organization_id == organization_id)
     )
     connection.execute(delete(handshakes).where(handshakes.c.organization_id == organization_id))
+    sent_transfers = select(responsibility_transfers.c.id).where(
+        responsibility_transfers.c.target_organization_id == organization_id
+    )
+    connection.execute(delete(tags).where(tags.c.resource_id.in_(sent_transfers)))
     connection.execute(
         delete(responsibility_transfers).where(
             responsibility_transfers.c.target_organization_id == organization_id

@@ -238,18 +238,19 @@ def join_organization(
         )
     )
     attach_defaults(context.db, view.root_id, caller.account_id, "ACCOUNT", view.id, now)
-    _apply_tags(context.db, caller.account_id, handshake.tags)
+    apply_tags(context.db, caller.account_id, handshake.tags)
     context.audit.recipient_account_id = view.management_account_id
     log.info(
         "account joined organization account_id=%s organization_id=%s", caller.account_id, view.id
     )
 
 
-def _apply_tags(connection: Connection, account_id: str, tag_list: list[dict[str, str]]) -> None:
+def apply_tags(connection: Connection, resource_id: str, tag_list: list[dict[str, str]]) -> None:
+    """Set the tags on the resource, replacing the values of keys it already has."""
     for tag in tag_list:
         connection.execute(
-            delete(tags).where(tags.c.resource_id == account_id).where(tags.c.key == tag["Key"])
+            delete(tags).where(tags.c.resource_id == resource_id).where(tags.c.key == tag["Key"])
         )
         connection.execute(
-            insert(tags).values(resource_id=account_id, key=tag["Key"], value=tag["Value"])
+            insert(tags).values(resource_id=resource_id, key=tag["Key"], value=tag["Value"])
         )

@@ -12,7 +12,7 @@ from orgstack import ids
 from orgstack.services.organizations import access
 from orgstack.services.organizations.errors import ResourcePolicyNotFoundException
 from orgstack.services.organizations.handshake_store import lock_organization
-from orgstack.services.organizations.invitations import validate_tags
+from orgstack.services.organizations.invitations import apply_tags, validate_tags
 from orgstack.services.organizations.resource_policy_document import parse
 from orgstack.services.registry import Params, RequestContext, Result, operation
 from orgstack.store.schema import resource_policies, tags
@@ -64,13 +64,7 @@ def put_resource_policy(context: RequestContext, params: Params) -> Result:
             .where(resource_policies.c.organization_id == view.id)
             .values(content=content)
         )
-    for tag in tag_list:
-        context.db.execute(
-            delete(tags).where(tags.c.resource_id == policy_id).where(tags.c.key == tag["Key"])
-        )
-        context.db.execute(
-            insert(tags).values(resource_id=policy_id, key=tag["Key"], value=tag["Value"])
-        )
+    apply_tags(context.db, policy_id, tag_list)
 
     row = _stored(context, view.id)
     log.info("stored resource policy organization_id=%s policy_id=%s", view.id, policy_id)

@@ -38,6 +38,7 @@ from orgstack.services.organizations.errors import (
     ResponsibilityTransferNotFoundException,
 )
 from orgstack.services.organizations.invitations import (
+    apply_tags,
     resolve_account,
     validate_tags,
     validate_target,
@@ -365,6 +366,8 @@ def accept_transfer(
     record["Source"] = _participant(caller.account_id, caller.email)
     record["SourceOrganizationId"] = caller.organization_id
     _save(context.db, row, ACCEPTED, record)
+    # The invitation's tags are attached to the transfer when it is accepted.
+    apply_tags(context.db, row.id, record["Tags"])
     log.info("accepted responsibility transfer transfer_id=%s", row.id)
 
 
