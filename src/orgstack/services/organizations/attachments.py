@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, insert, select
 
 from orgstack import ids
-from orgstack.store.schema import policies, policy_attachments, root_policy_types
+from orgstack.store.schema import organizations, policies, policy_attachments, root_policy_types
 
 SERVICE_CONTROL_POLICY = "SERVICE_CONTROL_POLICY"
 RESOURCE_CONTROL_POLICY = "RESOURCE_CONTROL_POLICY"
@@ -80,9 +81,11 @@ def enabled_policy_types(connection: Connection, root_id: str) -> list[str]:
     return [row.policy_type for row in rows]
 
 
-def _next_sequence(connection: Connection) -> int:
-    current = connection.execute(select(func.max(policy_attachments.c.sequence))).scalar()
-    return int(current or 0) + 1
+def _next_sequence() -> int:
+    # Attachment order only needs to increase over time; the wall clock in nanoseconds does that
+    # without reading the table (ties, which need two attachments in one nanosecond, fall back
+    # to policy id order).
+    return time.time_ns()
 
 
 def attach(
@@ -99,7 +102,7 @@ def attach(
             target_id=target_id,
             target_type=target_type,
             organization_id=organization_id,
-            sequence=_next_sequence(connection),
+            sequence=_next_sequence(),
             attached_at=now,
         )
     )
@@ -113,7 +116,14 @@ def attach_defaults(
     organization_id: str,
     now: dt.datetime,
 ) -> None:
-    """Attach the default managed policy of every enabled type to a new OU or account."""
+    """Attach the default managed policy of every enabled type to a new OU or account.
+
+    Takes the organization's row lock first, so that a concurrent EnablePolicyType cannot leave the
+    new OU or account without the default policy of the type it enables.
+    """
+    connection.execute(
+        select(organizations.c.id).where(organizations.c.id == organization_id).with_for_update()
+    )
     for policy_type in enabled_policy_types(connection, root_id):
         default = DEFAULT_POLICY_FOR_TYPE.get(policy_type)
         if default is not None:

@@ -7,6 +7,7 @@ and are visible to every organization; their attachments belong to each organiza
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -249,7 +250,7 @@ def attach_everywhere(
     An organization may hold 100,000 accounts, so the rows are inserted in bulk rather than
     one `attachments.attach` call each.
     """
-    start = int(connection.execute(select(func.max(policy_attachments.c.sequence))).scalar() or 0)
+    start = time.time_ns()
     ou_ids = connection.execute(
         select(organizational_units.c.id)
         .where(organizational_units.c.organization_id == organization_id)
