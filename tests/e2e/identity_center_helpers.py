@@ -44,12 +44,12 @@ def account_instance(server: Server, account: Account | None = None) -> tuple[Ac
 
 def new_user(client: Any, store_id: str, user_name: str, **attributes: Any) -> str:
     """Create a user with the attributes IAM Identity Center requires; return its id."""
-    given, _, family = user_name.partition(".")
+    given_name, _, family_name = user_name.partition(".")
     request: dict[str, Any] = {
         "IdentityStoreId": store_id,
         "UserName": user_name,
         "DisplayName": user_name.replace(".", " ").title(),
-        "Name": {"GivenName": given or "Given", "FamilyName": family or "Family"},
+        "Name": {"GivenName": given_name or "Given", "FamilyName": family_name or "Family"},
         **attributes,
     }
     return str(client.create_user(**request)["UserId"])

@@ -2,8 +2,10 @@
 (identitystore 2020-06-15).
 
 Messages are the texts AWS returns where they are known from clients' reports ("USER not found.",
-"Duplicate UserName", "<attribute>: The attribute <attribute> is required"); the others state the
-rule that failed and carry a NOTE where they are raised.
+"Duplicate UserName", "<attribute>: The attribute <attribute> is required").
+NOTE: AWS does not document the other messages (a reserved name, an unsupported attribute path or
+filter, a stale revision, a repeated membership, a rejected NextToken); those state the rule that
+failed.
 """
 
 from __future__ import annotations

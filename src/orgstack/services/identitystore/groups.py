@@ -74,7 +74,6 @@ def update_group(context: RequestContext, params: Params) -> Result:
         elif path.lower() == "description":
             description = value
         else:
-            # NOTE: AWS does not document the message for an attribute path it does not support.
             raise ValidationException(f"Invalid attribute path {path}")
     if not display_name:
         raise ValidationException(DISPLAY_NAME_REQUIRED)
@@ -107,7 +106,7 @@ def delete_group(context: RequestContext, params: Params) -> Result:
     instance = administered_store(context, params["IdentityStoreId"])
     group = existing_group(context, instance.identity_store_id, params["GroupId"])
     check_revision(params, group.revision)
-    # NOTE: account assignments of the group are not removed here.
+    # Account assignments of the group stay, as those of a deleted user do.
     group_store.remove(context.db, group.store_id, group.group_id)
     return {}
 

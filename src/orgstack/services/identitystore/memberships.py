@@ -8,32 +8,22 @@ A membership joins one user to one group; the pair is unique per store. Members 
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, select
-from sqlalchemy.exc import IntegrityError
-
 from orgstack.protocol.errors import ValidationException
-from orgstack.services.identitystore import pagination
+from orgstack.services.identitystore import membership_store, pagination
 from orgstack.services.identitystore.access import (
     administered_store,
     new_resource_id,
     resource_arn,
     resource_id_of,
 )
-from orgstack.services.identitystore.errors import (
-    GROUP_MEMBERSHIP,
-    ConflictException,
-    ResourceNotFoundException,
-)
+from orgstack.services.identitystore.errors import GROUP_MEMBERSHIP, ResourceNotFoundException
 from orgstack.services.identitystore.groups import existing_group
+from orgstack.services.identitystore.membership_store import StoredMembership
 from orgstack.services.identitystore.users import existing_user
 from orgstack.services.registry import Params, RequestContext, Result, operation
-from orgstack.store.schema_identity import identitystore_memberships as memberships
 
-# NOTE: AWS's message for a repeated membership is not documented; this one names the rule.
-MEMBERSHIP_EXISTS = "Member and group relationship already exists."
 MEMBER_ID_REQUIRED = "MemberId must contain UserId"
 
 
@@ -43,40 +33,26 @@ def create_group_membership(context: RequestContext, params: Params) -> Result:
     store_id = instance.identity_store_id
     group = existing_group(context, store_id, params["GroupId"])
     user = existing_user(context, store_id, _member_user_id(params))
-    if _find_pair(context.db, store_id, group.group_id, user.user_id) is not None:
-        raise ConflictException(MEMBERSHIP_EXISTS)
-
-    membership_id = new_resource_id(store_id)
-    try:
-        context.db.execute(
-            memberships.insert().values(
-                identity_store_id=store_id,
-                membership_id=membership_id,
-                group_id=group.group_id,
-                member_user_id=user.user_id,
-                created_at=context.now(),
-            )
-        )
-    except IntegrityError:
-        # A concurrent call created the same membership first.
-        raise ConflictException(MEMBERSHIP_EXISTS) from None
+    membership = StoredMembership(
+        store_id=store_id,
+        membership_id=new_resource_id(store_id),
+        group_id=group.group_id,
+        user_id=user.user_id,
+        created_at=context.now(),
+    )
+    membership_store.insert(context.db, membership)
     return {
         "IdentityStoreId": store_id,
-        "MembershipId": membership_id,
-        "MembershipArn": resource_arn("membership", membership_id),
+        "MembershipId": membership.membership_id,
+        "MembershipArn": resource_arn("membership", membership.membership_id),
     }
 
 
 @operation("identitystore", "DeleteGroupMembership", read_only=False)
 def delete_group_membership(context: RequestContext, params: Params) -> Result:
     instance = administered_store(context, params["IdentityStoreId"])
-    row = _existing(context, instance.identity_store_id, params["MembershipId"])
-    context.db.execute(
-        delete(memberships).where(
-            memberships.c.identity_store_id == row.identity_store_id,
-            memberships.c.membership_id == row.membership_id,
-        )
-    )
+    membership = _existing(context, instance.identity_store_id, params["MembershipId"])
+    membership_store.remove(context.db, membership.store_id, membership.membership_id)
     return {}
 
 
@@ -91,8 +67,7 @@ def list_group_memberships(context: RequestContext, params: Params) -> Result:
     """Return one page of a group's memberships, ordered by membership id."""
     instance = administered_store(context, params["IdentityStoreId"])
     group = existing_group(context, instance.identity_store_id, params["GroupId"])
-    condition = memberships.c.group_id == group.group_id
-    return _page(context, instance.identity_store_id, condition, "group", group.group_id, params)
+    return _page(context, params, instance.identity_store_id, group_id=group.group_id)
 
 
 @operation("identitystore", "ListGroupMembershipsForMember", read_only=True)
@@ -100,8 +75,7 @@ def list_group_memberships_for_member(context: RequestContext, params: Params) -
     """Return one page of a user's memberships, ordered by membership id."""
     instance = administered_store(context, params["IdentityStoreId"])
     user = existing_user(context, instance.identity_store_id, _member_user_id(params))
-    condition = memberships.c.member_user_id == user.user_id
-    return _page(context, instance.identity_store_id, condition, "user", user.user_id, params)
+    return _page(context, params, instance.identity_store_id, user_id=user.user_id)
 
 
 @operation("identitystore", "GetGroupMembershipId", read_only=True)
@@ -110,13 +84,13 @@ def get_group_membership_id(context: RequestContext, params: Params) -> Result:
     store_id = instance.identity_store_id
     group_id = resource_id_of(params["GroupId"])
     user_id = resource_id_of(_member_user_id(params))
-    row = _find_pair(context.db, store_id, group_id, user_id)
-    if row is None:
+    membership = membership_store.find_pair(context.db, store_id, group_id, user_id)
+    if membership is None:
         raise ResourceNotFoundException(GROUP_MEMBERSHIP, f"{group_id}/{user_id}")
     return {
         "IdentityStoreId": store_id,
-        "MembershipId": row.membership_id,
-        "MembershipArn": resource_arn("membership", row.membership_id),
+        "MembershipId": membership.membership_id,
+        "MembershipArn": resource_arn("membership", membership.membership_id),
     }
 
 
@@ -127,15 +101,7 @@ def is_member_in_groups(context: RequestContext, params: Params) -> Result:
     store_id = instance.identity_store_id
     user = existing_user(context, store_id, _member_user_id(params))
     group_ids = [resource_id_of(value) for value in params["GroupIds"]]
-
-    rows = context.db.execute(
-        select(memberships.c.group_id).where(
-            memberships.c.identity_store_id == store_id,
-            memberships.c.member_user_id == user.user_id,
-            memberships.c.group_id.in_(group_ids),
-        )
-    )
-    joined = {row.group_id for row in rows}
+    joined = membership_store.groups_joined(context.db, store_id, user.user_id, group_ids)
     return {
         "Results": [
             {
@@ -155,61 +121,42 @@ def _member_user_id(params: Params) -> str:
     return str(user_id)
 
 
-def _find_pair(
-    connection: Connection, store_id: str, group_id: str, user_id: str
-) -> Row[Any] | None:
-    return connection.execute(
-        select(memberships).where(
-            memberships.c.identity_store_id == store_id,
-            memberships.c.group_id == group_id,
-            memberships.c.member_user_id == user_id,
-        )
-    ).first()
-
-
-def _existing(context: RequestContext, store_id: str, parameter: str) -> Row[Any]:
+def _existing(context: RequestContext, store_id: str, parameter: str) -> StoredMembership:
     membership_id = resource_id_of(parameter)
-    row = context.db.execute(
-        select(memberships).where(
-            memberships.c.identity_store_id == store_id,
-            memberships.c.membership_id == membership_id,
-        )
-    ).first()
-    if row is None:
+    membership = membership_store.find(context.db, store_id, membership_id)
+    if membership is None:
         raise ResourceNotFoundException(GROUP_MEMBERSHIP, membership_id)
-    return row
+    return membership
 
 
 def _page(
     context: RequestContext,
-    store_id: str,
-    condition: Any,
-    kind: str,
-    owner_id: str,
     params: Params,
+    store_id: str,
+    group_id: str | None = None,
+    user_id: str | None = None,
 ) -> Result:
-    scope = pagination.scope_of(context.operation, store_id, kind, owner_id)
+    scope = pagination.scope_of(context.operation, store_id, group_id, user_id)
     after = pagination.decode_token(context, scope, params.get("NextToken"))
     size = pagination.page_size(params)
-    query = select(memberships).where(memberships.c.identity_store_id == store_id, condition)
-    if after is not None:
-        query = query.where(memberships.c.membership_id > after)
-    rows = list(context.db.execute(query.order_by(memberships.c.membership_id).limit(size + 1)))
-    count, token = pagination.next_token(context, scope, [row.membership_id for row in rows], size)
-    result: dict[str, Any] = {"GroupMemberships": [_view(row) for row in rows[:count]]}
+
+    found = membership_store.page(context.db, store_id, after, size + 1, group_id, user_id)
+    keys = [membership.membership_id for membership in found]
+    count, token = pagination.next_token(context, scope, keys, size)
+    result: dict[str, Any] = {"GroupMemberships": [_view(item) for item in found[:count]]}
     if token is not None:
         result["NextToken"] = token
     return result
 
 
-def _view(row: Row[Any]) -> dict[str, Any]:
-    created: dt.datetime = row.created_at
+def _view(membership: StoredMembership) -> dict[str, Any]:
+    # Memberships cannot be changed, so they were last updated when created.
     return {
-        "IdentityStoreId": row.identity_store_id,
-        "MembershipId": row.membership_id,
-        "MembershipArn": resource_arn("membership", row.membership_id),
-        "GroupId": row.group_id,
-        "MemberId": {"UserId": row.member_user_id},
-        "CreatedAt": created,
-        "UpdatedAt": created,
+        "IdentityStoreId": membership.store_id,
+        "MembershipId": membership.membership_id,
+        "MembershipArn": resource_arn("membership", membership.membership_id),
+        "GroupId": membership.group_id,
+        "MemberId": {"UserId": membership.user_id},
+        "CreatedAt": membership.created_at,
+        "UpdatedAt": membership.created_at,
     }

@@ -23,7 +23,6 @@ from orgstack.services.registry import Params, RequestContext
 DEFAULT_PAGE_SIZE = 100
 SIGNATURE_BYTES = 16
 TOKEN_KEY_PURPOSE = "identity-center-pagination"  # noqa: S105 (a label, not a secret)
-# NOTE: AWS does not document the message of a rejected NextToken; this one names the parameter.
 INVALID_TOKEN_MESSAGE = "The NextToken is not valid."  # noqa: S105 (a message, not a secret)
 
 

@@ -7,6 +7,7 @@ instance and, for the management account or a delegated administrator, the organ
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from orgstack import identity_center
@@ -51,26 +52,14 @@ def list_identity_stores(context: RequestContext, params: Params) -> Result:
 
 @operation("identitystore", "UpdateIdentityStore", read_only=False)
 def update_identity_store(context: RequestContext, params: Params) -> Result:
-    """Store the network configuration; it is returned by DescribeIdentityStore."""
+    """Save the network configuration, which DescribeIdentityStore returns."""
     instance = administered_store(context, params["IdentityStoreId"])
     network = params.get("NetworkConfiguration")
     if network is not None:
         # NOTE: orgstack stores the VPC endpoint and source IP restrictions but does not enforce
         # them on calls to the store.
         settings = {**instance.settings, NETWORK_SETTING: network}
-        identity_center.save_instance(
-            context.db,
-            Instance(
-                instance_arn=instance.instance_arn,
-                identity_store_id=instance.identity_store_id,
-                owner_account_id=instance.owner_account_id,
-                kind=instance.kind,
-                name=instance.name,
-                status=instance.status,
-                created_at=instance.created_at,
-                settings=settings,
-            ),
-        )
+        identity_center.save_instance(context.db, dataclasses.replace(instance, settings=settings))
     return _view(instance)
 
 

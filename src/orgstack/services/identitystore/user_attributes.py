@@ -106,7 +106,6 @@ def check_required(attributes: UserAttributes) -> None:
 
 def check_not_reserved(name: str) -> None:
     if name.lower() in RESERVED_NAMES:
-        # NOTE: AWS documents that these names are reserved but not the message it returns.
         raise ValidationException(f"{name} is a reserved name and cannot be used.")
 
 
@@ -224,10 +223,8 @@ def _canonical(name: str, choices: tuple[str, ...] | Any) -> str | None:
 
 
 def _invalid_path(path: str) -> ValidationException:
-    # NOTE: AWS does not document the message for an attribute path it does not support.
     return ValidationException(f"Invalid attribute path {path}")
 
 
 def _invalid_value(path: str) -> ValidationException:
-    # NOTE: AWS does not document the message for a value of the wrong form.
     return ValidationException(f"Invalid value for attribute {path}")

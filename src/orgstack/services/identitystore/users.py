@@ -30,7 +30,6 @@ from orgstack.services.registry import Params, RequestContext, Result, operation
 USER_FILTER_PATH = "username"
 # GetUserId's unique attributes of a user (Identity Store API reference, UniqueAttribute).
 UNIQUE_USER_PATHS = ("username", "emails.value")
-# NOTE: AWS does not document the message for a revision that no longer matches.
 REVISION_MESSAGE = "The resource was modified; describe it again to get its current revision."
 
 
@@ -196,7 +195,6 @@ def single_filter(params: Params, allowed_path: str) -> str | None:
         return None
     path = str(filters[0]["AttributePath"])
     if path.lower() != allowed_path:
-        # NOTE: AWS does not document the message for an unsupported filter path.
         raise ValidationException(f"Filtering by attribute path {path} is not supported")
     return str(filters[0]["AttributeValue"])
 

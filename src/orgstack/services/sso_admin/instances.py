@@ -9,6 +9,7 @@ instance. AWS API reference: IAM Identity Center, "CreateInstance" and its sibli
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from orgstack import identity_center
@@ -24,7 +25,7 @@ from orgstack.services.sso_admin.errors import (
 
 AWS_OWNED_KEY = "AWS_OWNED_KMS_KEY"
 CUSTOMER_MANAGED_KEY = "CUSTOMER_MANAGED_KEY"
-# NOTE: AWS does not document these messages; each states the rule from the API reference.
+# AWS does not document these messages; each states the rule from the API reference.
 MANAGEMENT_ACCOUNT_MESSAGE = (
     "An account instance cannot be created in the management account of an organization."
 )
@@ -118,16 +119,7 @@ def update_instance(context: RequestContext, params: Params) -> Result:
     if params.get("PermissionSetsEnabled") is not None:
         settings["permission_sets_enabled"] = bool(params["PermissionSetsEnabled"])
     name = params["Name"] if params.get("Name") is not None else instance.name
-    updated = Instance(
-        instance_arn=instance.instance_arn,
-        identity_store_id=instance.identity_store_id,
-        owner_account_id=instance.owner_account_id,
-        kind=instance.kind,
-        name=name,
-        status=instance.status,
-        created_at=instance.created_at,
-        settings=settings,
-    )
+    updated = dataclasses.replace(instance, name=name, settings=settings)
     identity_center.save_instance(context.db, updated)
     context.audit.resources.append(("AWS::SSO::Instance", instance.instance_arn))
     return {}
