@@ -4,6 +4,7 @@ operations, through the CLI and boto3 against the real server."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from tests.e2e.identity_center_helpers import (
     account_instance,
@@ -11,7 +12,7 @@ from tests.e2e.identity_center_helpers import (
     orgstack_command,
 )
 from tests.e2e.organization_helpers import failure, invite_and_join, new_organization
-from tests.harness import Server
+from tests.harness import Server, fresh_database_url, start_server
 
 INSTANCE_ARN = re.compile(r"arn:aws:sso:::instance/ssoins-[a-f0-9]{16}")
 STORE_ID = re.compile(r"d-[0-9a-f]{10}")
@@ -68,6 +69,26 @@ def test_enable_twice_is_rejected(server: Server) -> None:
         f"orgstack: account `{management.account_id}` already has the instance "
         f"`{first['instance_arn']}` (identity store `{first['identity_store_id']}`).\n"
     )
+
+
+def test_enable_finds_only_organization(tmp_path: Path) -> None:
+    with fresh_database_url(tmp_path) as database_url:
+        running = start_server(tmp_path, database_url)
+        try:
+            without_organization = orgstack_command(running, "identity-center", "enable")
+            running.client("organizations").create_organization(FeatureSet="ALL")
+            enabled = orgstack_command(running, "identity-center", "enable")
+            listed = running.client("sso-admin").list_instances()["Instances"]
+        finally:
+            running.stop()
+
+    assert without_organization.returncode == 2
+    assert without_organization.stderr == (
+        "orgstack: the store has no organization: pass the management account with `--account`.\n"
+    )
+    assert enabled.returncode == 0, enabled.stderr
+    assert f"instance_arn: {listed[0]['InstanceArn']}\n" in enabled.stdout
+    assert listed[0]["OwnerAccountId"] == running.management.account_id
 
 
 def test_enable_needs_management_account(server: Server) -> None:
