@@ -622,3 +622,22 @@ def test_deleting_organization_removes_invitations(server: Server) -> None:
 
     listed = server.client("organizations", invited).list_handshakes_for_account()
     assert listed["Handshakes"] == []
+
+
+def test_delegated_administrator_describes_sent_handshake(server: Server) -> None:
+    _, client = new_organization(server)
+    administrator = invite_and_join(server, client)
+    client.enable_aws_service_access(ServicePrincipal="sso.amazonaws.com")
+    client.register_delegated_administrator(
+        AccountId=administrator.account_id, ServicePrincipal="sso.amazonaws.com"
+    )
+    handshake = client.invite_account_to_organization(
+        Target={"Id": "later@example.com", "Type": "EMAIL"}
+    )["Handshake"]
+    administrator_client = server.client("organizations", administrator)
+
+    described = administrator_client.describe_handshake(HandshakeId=handshake["Id"])
+    _, canceled, _ = failure(administrator_client.cancel_handshake, HandshakeId=handshake["Id"])
+
+    assert described["Handshake"] == handshake
+    assert canceled["Code"] == "AccessDeniedException"

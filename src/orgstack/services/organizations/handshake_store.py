@@ -22,6 +22,7 @@ import orjson
 from sqlalchemy import Connection, func, insert, select, update
 
 from orgstack import ids
+from orgstack.services.organizations.access import is_delegated_administrator
 from orgstack.services.organizations.errors import (
     HandshakeAlreadyInStateException,
     HandshakeNotFoundException,
@@ -264,13 +265,22 @@ def is_sender(handshake: Handshake, caller: Caller) -> bool:
     return caller.is_management and caller.organization_id == handshake.organization_id
 
 
+def _reads_for_sender(connection: Connection, handshake: Handshake, caller: Caller) -> bool:
+    # A delegated administrator may list the organization's handshakes, so it may describe them.
+    if caller.organization_id != handshake.organization_id:
+        return False
+    return caller.is_management or is_delegated_administrator(connection, caller.account_id)
+
+
 def visible_handshake(context: RequestContext, handshake_id: str, caller: Caller) -> Handshake:
-    """Return the handshake when the caller sent or received it.
+    """Return the handshake when the caller received it or may read the sender's handshakes.
 
     Raises HandshakeNotFoundException otherwise, so that other accounts learn nothing about it.
     """
     handshake = find_handshake(context.db, handshake_id)
-    if handshake is None or not (is_sender(handshake, caller) or is_recipient(handshake, caller)):
+    if handshake is None:
+        raise HandshakeNotFoundException()
+    if not (is_recipient(handshake, caller) or _reads_for_sender(context.db, handshake, caller)):
         raise HandshakeNotFoundException()
     return handshake
 
