@@ -24,9 +24,6 @@ log = logging.getLogger("orgstack.organizations")
 
 AUDIT_TYPE = "AWS::Organizations::Handshake"
 
-# The management account finalizes these; every other action is accepted by its recipient.
-MANAGEMENT_ACCEPTS = (store.APPROVE_ALL_FEATURES,)
-
 
 def _reply(context: RequestContext, handshake: store.Handshake) -> Result:
     context.audit.resources.append((AUDIT_TYPE, handshake.arn))
@@ -34,9 +31,10 @@ def _reply(context: RequestContext, handshake: store.Handshake) -> Result:
 
 
 def _may_accept(handshake: store.Handshake, caller: store.Caller) -> bool:
-    if handshake.action in MANAGEMENT_ACCEPTS or (
-        handshake.action == store.ENABLE_ALL_FEATURES and handshake.parent_id is None
-    ):
+    # The enable-all-features request and its final APPROVE_ALL_FEATURES handshake are the
+    # management account's to accept. Every other handshake is accepted by its recipient.
+    is_request = handshake.action == store.ENABLE_ALL_FEATURES and handshake.parent_id is None
+    if is_request or handshake.action == store.APPROVE_ALL_FEATURES:
         return store.is_sender(handshake, caller)
     return store.is_recipient(handshake, caller)
 
