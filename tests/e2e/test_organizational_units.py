@@ -144,26 +144,31 @@ def test_create_ou_under_other_organization(server: Server, management: Account)
     assert _error(raised)["Error"]["Code"] == "ParentNotFoundException"
 
 
-def test_create_ou_quota_of_2000(server: Server, management: Account) -> None:
-    client, organization, root_id = _organization(server, management)
-    # Filling the quota through the API takes 2,000 calls; rows inserted directly are equivalent
-    # for the count that CreateOrganizationalUnit checks.
+def _fill_with_ous(
+    server: Server, management: Account, organization_id: str, root_id: str, count: int
+) -> None:
+    """Store `count` OUs under the root directly, as 2,000 API calls would take too long."""
     now = dt.datetime.now(dt.UTC)
     suffix = root_id.removeprefix("r-")
     rows = [
         {
             "id": f"ou-{suffix}-{index:08d}",
-            "organization_id": organization["Id"],
+            "organization_id": organization_id,
             "parent_id": root_id,
             "name": f"bulk-{index}",
             "arn": f"arn:aws:organizations::{management.account_id}:ou/x/{index}",
             "depth": 1,
             "created_at": now,
         }
-        for index in range(1999)
+        for index in range(count)
     ]
     with server.database().transaction() as connection:
         connection.execute(insert(organizational_units), rows)
+
+
+def test_create_ou_quota_of_2000(server: Server, management: Account) -> None:
+    client, organization, root_id = _organization(server, management)
+    _fill_with_ous(server, management, organization["Id"], root_id, 1999)
     _create(client, root_id, "number-2000")
 
     with pytest.raises(botocore.exceptions.ClientError) as raised:
@@ -429,3 +434,23 @@ def test_concurrent_creates_of_one_name(server: Server, management: Account) -> 
     assert sorted(outcomes) == ["DuplicateOrganizationalUnitException"] * 5 + ["created"]
     listed = client.list_organizational_units_for_parent(ParentId=root_id)["OrganizationalUnits"]
     assert [unit["Name"] for unit in listed] == ["contested"]
+
+
+def test_concurrent_creates_at_quota(server: Server, management: Account) -> None:
+    _, organization, root_id = _organization(server, management)
+    _fill_with_ous(server, management, organization["Id"], root_id, 1998)
+    clients = [server.client("organizations", management) for _ in range(4)]
+
+    def create(worker_and_name: tuple[Any, str]) -> str:
+        worker, name = worker_and_name
+        try:
+            _create(worker, root_id, name)
+        except botocore.exceptions.ClientError as error:
+            return str(error.response.get("Reason"))
+        return "created"
+
+    with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+        outcomes = list(pool.map(create, [(c, f"last-{n}") for n, c in enumerate(clients)]))
+
+    # 1,998 stored OUs leave room for exactly two more.
+    assert sorted(outcomes) == ["OU_NUMBER_LIMIT_EXCEEDED"] * 2 + ["created"] * 2

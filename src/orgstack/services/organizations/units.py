@@ -39,7 +39,12 @@ from orgstack.services.organizations.tree import (
     sql_page,
 )
 from orgstack.services.registry import Params, RequestContext, Result, operation
-from orgstack.store.schema import accounts, organizational_units, policy_attachments
+from orgstack.store.schema import (
+    accounts,
+    organizational_units,
+    organizations,
+    policy_attachments,
+)
 
 log = logging.getLogger("orgstack.organizations")
 
@@ -118,6 +123,13 @@ def _count_ous(connection: Connection, organization_id: str) -> int:
     return int(count)
 
 
+def _lock_organization(connection: Connection, organization_id: str) -> None:
+    # FOR UPDATE is rendered on PostgreSQL only. SQLite serializes writers, so it needs no lock.
+    connection.execute(
+        select(organizations.c.id).where(organizations.c.id == organization_id).with_for_update()
+    )
+
+
 def _has_children(connection: Connection, ou_id: str) -> bool:
     child_ou = exists().where(organizational_units.c.parent_id == ou_id)
     child_account = exists().where(accounts.c.parent_id == ou_id)
@@ -141,8 +153,6 @@ def _check_new_ou(
 ) -> None:
     if parent_depth + 1 > MAX_OU_DEPTH:
         raise ConstraintViolationException(_DEPTH_MESSAGE, Reason=OU_DEPTH_LIMIT_EXCEEDED)
-    # NOTE: on PostgreSQL two concurrent creates can both pass this count and end one OU over the
-    # quota. SQLite serializes writers, so there the quota is exact.
     if _count_ous(context.db, view.id) >= MAX_OUS_PER_ORGANIZATION:
         raise ConstraintViolationException(_NUMBER_MESSAGE, Reason=OU_NUMBER_LIMIT_EXCEEDED)
 
@@ -155,7 +165,9 @@ def create_organizational_unit(context: RequestContext, params: Params) -> Resul
     if new_tags:
         validate_tags(new_tags)
 
-    # Locking the parent OU keeps a concurrent DeleteOrganizationalUnit from removing it.
+    # The organization row lock makes concurrent creates count the OU quota one after the other.
+    # The parent OU lock keeps a concurrent DeleteOrganizationalUnit from removing the parent.
+    _lock_organization(context.db, view.id)
     parent = find_container(context.db, view, params["ParentId"], lock=True)
     if parent is None:
         raise ParentNotFoundException()
