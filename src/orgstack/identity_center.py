@@ -22,6 +22,9 @@ from orgstack.store.schema_identity import (
     identitystore_groups,
     identitystore_memberships,
     identitystore_users,
+    permission_set_customer_policies,
+    permission_set_managed_policies,
+    permission_set_provisioning,
     permission_sets,
     sso_instances,
     sso_request_statuses,
@@ -224,13 +227,20 @@ def delete_instance(connection: Connection, instance: Instance) -> None:
     store_id = instance.identity_store_id
     for table in (identitystore_memberships, identitystore_groups, identitystore_users):
         connection.execute(delete(table).where(table.c.identity_store_id == store_id))
-    for table in (account_assignments, sso_request_statuses, sso_resources):
-        connection.execute(delete(table).where(table.c.instance_arn == instance.instance_arn))
-    # NOTE: permission sets keep child rows (managed policies, provisioning) that are deleted by
-    # the permission-set code when it exists; only the sets themselves are removed here.
-    connection.execute(
-        delete(permission_sets).where(permission_sets.c.instance_arn == instance.instance_arn)
+
+    # Child rows of the permission sets go first, because they reference the sets.
+    sets = select(permission_sets.c.permission_set_arn).where(
+        permission_sets.c.instance_arn == instance.instance_arn
     )
+    for child in (
+        permission_set_managed_policies,
+        permission_set_customer_policies,
+        permission_set_provisioning,
+    ):
+        connection.execute(delete(child).where(child.c.permission_set_arn.in_(sets)))
+    for table in (account_assignments, sso_request_statuses, sso_resources, permission_sets):
+        connection.execute(delete(table).where(table.c.instance_arn == instance.instance_arn))
+
     connection.execute(
         delete(sso_instances).where(sso_instances.c.instance_arn == instance.instance_arn)
     )

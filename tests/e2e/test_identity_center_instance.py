@@ -3,9 +3,13 @@ operations, through the CLI and boto3 against the real server."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
+from sqlalchemy import select
+
+from orgstack.store.schema_identity import permission_set_managed_policies, permission_sets
 from tests.e2e.identity_center_helpers import (
     account_instance,
     enable_organization_instance,
@@ -296,3 +300,39 @@ def test_delete_instance_removes_identity_store(server: Server) -> None:
     assert error["Code"] == "AccessDeniedException"
     recreated = server.client("sso-admin", owner).create_instance()["InstanceArn"]
     assert recreated != arn
+
+
+def test_delete_instance_removes_permission_sets(server: Server) -> None:
+    owner, arn, _ = account_instance(server)
+    set_arn = f"arn:aws:sso:::permissionSet/{arn.rsplit('/', 1)[-1]}/ps-0123456789abcdef"
+    now = dt.datetime.now(dt.UTC)
+    with server.database().transaction() as connection:
+        connection.execute(
+            permission_sets.insert().values(
+                permission_set_arn=set_arn,
+                instance_arn=arn,
+                name="Readers",
+                session_duration="PT1H",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        connection.execute(
+            permission_set_managed_policies.insert().values(
+                permission_set_arn=set_arn, policy_arn="arn:aws:iam::aws:policy/ReadOnlyAccess"
+            )
+        )
+
+    server.client("sso-admin", owner).delete_instance(InstanceArn=arn)
+
+    with server.database().transaction(write=False) as connection:
+        sets = connection.execute(
+            select(permission_sets).where(permission_sets.c.instance_arn == arn)
+        ).all()
+        policies = connection.execute(
+            select(permission_set_managed_policies).where(
+                permission_set_managed_policies.c.permission_set_arn == set_arn
+            )
+        ).all()
+    assert sets == []
+    assert policies == []

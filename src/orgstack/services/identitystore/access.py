@@ -1,9 +1,9 @@
 """Which identity store a call addresses, and whether the caller may use it.
 
 The identity store of the organization instance is managed from the management account or from a
-delegated administrator for sso.amazonaws.com; the store of an account instance from the account
-that owns it. Any other caller gets AccessDeniedException, for a store that does not exist too, so
-that a caller cannot learn which store ids exist in other accounts.
+delegated administrator for sso.amazonaws.com. The store of an account instance is managed from
+the account that owns it. Any other caller gets AccessDeniedException, also for a store that does
+not exist, so that a caller cannot learn which store ids exist in other accounts.
 """
 
 from __future__ import annotations

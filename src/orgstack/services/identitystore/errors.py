@@ -3,9 +3,9 @@
 
 Messages are the texts AWS returns where they are known from clients' reports ("USER not found.",
 "Duplicate UserName", "<attribute>: The attribute <attribute> is required").
-NOTE: AWS does not document the other messages (a reserved name, an unsupported attribute path or
-filter, a stale revision, a repeated membership, a rejected NextToken); those state the rule that
-failed.
+NOTE: AWS does not document the other messages, so those state the rule that failed: a reserved
+name, an unsupported attribute path or filter, a stale revision, a repeated membership and a
+rejected NextToken.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ class AccessDeniedException(AwsError):
 
 
 class ConflictException(AwsError):
-    """A uniqueness or revision conflict; `Reason` says which."""
+    """A uniqueness or revision conflict, with `Reason` naming which."""
 
     def __init__(self, message: str, reason: str | None = None) -> None:
         super().__init__(message, Reason=reason)

@@ -96,7 +96,7 @@ def get_group_membership_id(context: RequestContext, params: Params) -> Result:
 
 @operation("identitystore", "IsMemberInGroups", read_only=True)
 def is_member_in_groups(context: RequestContext, params: Params) -> Result:
-    """Tell for each group whether the user is a member; an unknown group answers false."""
+    """Tell for each group whether the user is a member. An unknown group is reported as false."""
     instance = administered_store(context, params["IdentityStoreId"])
     store_id = instance.identity_store_id
     user = existing_user(context, store_id, _member_user_id(params))

@@ -52,7 +52,7 @@ LIST_ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "Photos": ("Value", "Type", "Display", "Primary"),
     "Roles": ("Value", "Type", "Primary"),
 }
-# The most entries AWS accepts in each multi-valued attribute (model constraints).
+# The maximum number of entries in each multi-valued attribute (the model's constraints).
 LIST_LIMITS = {"Emails": 1, "Addresses": 1, "PhoneNumbers": 1, "Photos": 3, "Roles": 1}
 USER_STATUSES = ("ENABLED", "DISABLED")
 MAX_STRING = 1024

@@ -2,7 +2,7 @@
 
 User names are unique per store without regard to case, enforced by the unique constraint on
 `user_name_normalized`, which also serves lookups by user name (the access portal signs users in
-by name). A user's revision is its `updated_at` in microseconds since the epoch; every change moves
+by name). A user's revision is its `updated_at` in microseconds since the epoch. Every change moves
 `updated_at` forward by at least a microsecond, so each revision is new.
 """
 

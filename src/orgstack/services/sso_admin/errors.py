@@ -1,7 +1,7 @@
 """The errors of sso-admin, one class per error code of botocore's model (sso-admin 2020-07-20).
 
-AWS does not document the message text of these errors for the instance operations; each message
-here states the rule that failed in the words of the API reference.
+AWS does not document the message text of these errors for the instance operations, so each
+message here states the rule that failed in the words of the API reference.
 """
 
 from __future__ import annotations
