@@ -641,3 +641,54 @@ def test_delegated_administrator_describes_sent_handshake(server: Server) -> Non
 
     assert described["Handshake"] == handshake
     assert canceled["Code"] == "AccessDeniedException"
+
+
+# Every answer to an invitation in every state, as a table: the resulting state or the error.
+TRANSITIONS = [
+    ("OPEN", "accept", "ACCEPTED"),
+    ("OPEN", "decline", "DECLINED"),
+    ("OPEN", "cancel", "CANCELED"),
+    ("ACCEPTED", "accept", "HandshakeAlreadyInStateException"),
+    ("ACCEPTED", "decline", "InvalidHandshakeTransitionException"),
+    ("ACCEPTED", "cancel", "InvalidHandshakeTransitionException"),
+    ("DECLINED", "accept", "InvalidHandshakeTransitionException"),
+    ("DECLINED", "decline", "HandshakeAlreadyInStateException"),
+    ("DECLINED", "cancel", "InvalidHandshakeTransitionException"),
+    ("CANCELED", "accept", "InvalidHandshakeTransitionException"),
+    ("CANCELED", "decline", "InvalidHandshakeTransitionException"),
+    ("CANCELED", "cancel", "HandshakeAlreadyInStateException"),
+    ("EXPIRED", "accept", "InvalidHandshakeTransitionException"),
+    ("EXPIRED", "decline", "InvalidHandshakeTransitionException"),
+    ("EXPIRED", "cancel", "InvalidHandshakeTransitionException"),
+]
+
+
+@pytest.mark.parametrize(("start", "answer", "expected"), TRANSITIONS)
+def test_invitation_state_table(
+    small_server: Server, start: str, answer: str, expected: str
+) -> None:
+    _, client = new_organization(small_server)
+    invited = small_server.new_account()
+    handshake_id = client.invite_account_to_organization(
+        Target={"Id": invited.account_id, "Type": "ACCOUNT"}
+    )["Handshake"]["Id"]
+    invited_client = small_server.client("organizations", invited)
+    calls = {
+        "accept": invited_client.accept_handshake,
+        "decline": invited_client.decline_handshake,
+        "cancel": client.cancel_handshake,
+    }
+    if start == "EXPIRED":
+        small_server.advance_clock(15 * 86400 + 1)
+    elif start != "OPEN":
+        calls[{"ACCEPTED": "accept", "DECLINED": "decline", "CANCELED": "cancel"}[start]](
+            HandshakeId=handshake_id
+        )
+
+    if expected.endswith("Exception"):
+        _, error, _ = failure(calls[answer], HandshakeId=handshake_id)
+        assert error["Code"] == expected
+        assert client.describe_handshake(HandshakeId=handshake_id)["Handshake"]["State"] == start
+    else:
+        answered = calls[answer](HandshakeId=handshake_id)["Handshake"]
+        assert answered["State"] == expected
