@@ -268,7 +268,9 @@ class Pipeline:
                 failure.__dict__["audit_event"] = failed_event
                 raise
             response_elements = context.audit.response_elements
-            if response_elements is None:
+            # Read-only events carry no reply (CloudTrail leaves responseElements null for them), so
+            # the reply is only redacted for calls that change state.
+            if response_elements is None and not spec.read_only:
                 mask = sensitive_mask(spec.service)
                 response_elements = camel_keys(redact(_output_shape(spec), result, mask)) or None
             event = api_call_event(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from orgstack.services.organizations.errors import (
     AccessDeniedException,
@@ -51,21 +51,25 @@ class OrganizationView:
         return self.feature_set == "ALL"
 
 
+# Built once: this look-up runs on nearly every Organizations call.
+_ORGANIZATION_OF_ACCOUNT = (
+    select(
+        organizations.c.id,
+        organizations.c.arn,
+        organizations.c.feature_set,
+        organizations.c.management_account_id,
+        roots.c.id.label("root_id"),
+    )
+    .select_from(accounts)
+    .join(organizations, organizations.c.id == accounts.c.organization_id)
+    .join(roots, roots.c.organization_id == organizations.c.id)
+    .where(accounts.c.id == bindparam("account_id"))
+)
+
+
 def organization_of_account(connection: Connection, account_id: str) -> OrganizationView | None:
     """Return the organization the account belongs to, or None when it belongs to none."""
-    row = connection.execute(
-        select(
-            organizations.c.id,
-            organizations.c.arn,
-            organizations.c.feature_set,
-            organizations.c.management_account_id,
-            roots.c.id.label("root_id"),
-        )
-        .select_from(accounts)
-        .join(organizations, organizations.c.id == accounts.c.organization_id)
-        .join(roots, roots.c.organization_id == organizations.c.id)
-        .where(accounts.c.id == account_id)
-    ).first()
+    row = connection.execute(_ORGANIZATION_OF_ACCOUNT, {"account_id": account_id}).first()
     if row is None:
         return None
     return OrganizationView(
