@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import botocore.exceptions
@@ -326,3 +327,26 @@ def test_tag_resource_policy(server: Server, management: Account) -> None:
     organization.client.tag_resource(ResourceId=policy_id, Tags=[{"Key": "k", "Value": "v"}])
 
     assert _tags(organization, policy_id) == [{"Key": "k", "Value": "v"}]
+
+
+def test_concurrent_tagging_keeps_limit(server: Server, management: Account) -> None:
+    organization = new_organization(server, management)
+    unit = _ou(organization)
+    organization.client.tag_resource(ResourceId=unit, Tags=_tag_list(30))
+    clients = [server.client("organizations", management) for _ in range(4)]
+
+    def tag(worker_and_prefix: tuple[Any, str]) -> str:
+        worker, prefix = worker_and_prefix
+        try:
+            worker.tag_resource(ResourceId=unit, Tags=_tag_list(10, prefix=prefix))
+        except botocore.exceptions.ClientError as error:
+            return str(error.response.get("Reason"))
+        return "tagged"
+
+    with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+        work = [(client, f"batch{number}") for number, client in enumerate(clients)]
+        outcomes = list(pool.map(tag, work))
+
+    # 30 tags leave room for two batches of ten.
+    assert sorted(outcomes) == ["MAX_TAG_LIMIT_EXCEEDED"] * 2 + ["tagged"] * 2
+    assert len(_tags(organization, unit)) == 50

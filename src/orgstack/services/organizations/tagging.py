@@ -30,6 +30,7 @@ from orgstack.services.organizations.tree import (
     ROOT,
     ROOT_RESOURCE_TYPE,
     find_node,
+    lock_organization,
     node_arn,
 )
 from orgstack.services.registry import Params, RequestContext, Result, operation
@@ -213,6 +214,8 @@ def tag_resource(context: RequestContext, params: Params) -> Result:
     new_tags: list[dict[str, str]] = params["Tags"]
     validate_tags(new_tags)
 
+    # Concurrent TagResource calls on one resource then count its tags one after the other.
+    lock_organization(context.db, view.id)
     existing = _stored_tags(context.db, resource.id)
     _reject_over_limit(len(existing.keys() | {tag["Key"] for tag in new_tags}))
     _upsert_tags(context.db, resource.id, existing, new_tags)

@@ -35,16 +35,12 @@ from orgstack.services.organizations.tree import (
     OU_RESOURCE_TYPE,
     container_paths,
     find_container,
+    lock_organization,
     require_parent,
     sql_page,
 )
 from orgstack.services.registry import Params, RequestContext, Result, operation
-from orgstack.store.schema import (
-    accounts,
-    organizational_units,
-    organizations,
-    policy_attachments,
-)
+from orgstack.store.schema import accounts, organizational_units, policy_attachments
 
 log = logging.getLogger("orgstack.organizations")
 
@@ -123,13 +119,6 @@ def _count_ous(connection: Connection, organization_id: str) -> int:
     return int(count)
 
 
-def _lock_organization(connection: Connection, organization_id: str) -> None:
-    # FOR UPDATE is rendered on PostgreSQL only. SQLite serializes writers, so it needs no lock.
-    connection.execute(
-        select(organizations.c.id).where(organizations.c.id == organization_id).with_for_update()
-    )
-
-
 def _has_children(connection: Connection, ou_id: str) -> bool:
     child_ou = exists().where(organizational_units.c.parent_id == ou_id)
     child_account = exists().where(accounts.c.parent_id == ou_id)
@@ -167,7 +156,7 @@ def create_organizational_unit(context: RequestContext, params: Params) -> Resul
 
     # The organization row lock makes concurrent creates count the OU quota one after the other.
     # The parent OU lock keeps a concurrent DeleteOrganizationalUnit from removing the parent.
-    _lock_organization(context.db, view.id)
+    lock_organization(context.db, view.id)
     parent = find_container(context.db, view, params["ParentId"], lock=True)
     if parent is None:
         raise ParentNotFoundException()
