@@ -18,6 +18,7 @@ from tests.e2e.sts_helpers import (
     new_organization,
     put_role,
     session_client,
+    trust,
 )
 from tests.harness import CLIENT_CONFIG, Server, create_member_account
 
@@ -208,4 +209,69 @@ def test_resource_control_policy_on_role_account(server: Server) -> None:
     assert refused.message == (
         f"User: arn:aws:iam::{outsider.account_id}:root is not authorized to perform: "
         f"sts:AssumeRole on resource: {arn}"
+    )
+
+
+def test_resource_tag_of_organizational_unit(server: Server) -> None:
+    organization = new_organization(server)
+    management_id = organization.management.account_id
+    root_id = organization.client.list_roots()["Roots"][0]["Id"]
+    tagged = organization.client.create_organizational_unit(
+        ParentId=root_id, Name="Dev", Tags=[{"Key": "env", "Value": "dev"}]
+    )["OrganizationalUnit"]
+    untagged = organization.client.create_organizational_unit(ParentId=root_id, Name="Prod")[
+        "OrganizationalUnit"
+    ]
+    # A role in the management account: SCPs do not apply there, its identity policy decides.
+    arn = put_role(
+        server,
+        management_id,
+        "DevReader",
+        trust(management_id),
+        inline={
+            "dev-only": allow(
+                ["organizations:DescribeOrganizationalUnit"],
+                StringEquals={"aws:ResourceTag/env": "dev"},
+            )
+        },
+    )
+    credentials = assume(server, organization.management, arn, "reader")["Credentials"]
+    orgs = session_client(server, "organizations", credentials)
+
+    described = orgs.describe_organizational_unit(OrganizationalUnitId=tagged["Id"])
+    refused = denial(orgs.describe_organizational_unit, OrganizationalUnitId=untagged["Id"])
+
+    assert described["OrganizationalUnit"]["Name"] == "Dev"
+    assert refused.message == (
+        f"User: {assumed_role_arn(management_id, 'reader', 'DevReader')} is not authorized to "
+        f"perform: organizations:DescribeOrganizationalUnit on resource: {untagged['Arn']} "
+        "because no identity-based policy allows the organizations:DescribeOrganizationalUnit "
+        "action"
+    )
+
+
+def test_resource_tag_of_role_on_assume_role(server: Server) -> None:
+    organization = new_organization(server)
+    member = create_member_account(server, organization.client)
+    blue = put_role(server, member, "BlueRole", trust(member), tags={"team": "blue"})
+    red = put_role(server, member, "RedRole", trust(member), tags={"team": "red"})
+    caller = put_role(
+        server,
+        member,
+        "Switcher",
+        trust(organization.management.account_id),
+        inline={
+            "blue-roles": allow(["sts:AssumeRole"], StringEquals={"aws:ResourceTag/team": "blue"})
+        },
+    )
+    credentials = assume(server, organization.management, caller, "switch")["Credentials"]
+    sts = session_client(server, "sts", credentials)
+
+    assumed = sts.assume_role(RoleArn=blue, RoleSessionName="to-blue")
+    refused = denial(sts.assume_role, RoleArn=red, RoleSessionName="to-red")
+
+    assert assumed["AssumedRoleUser"]["Arn"] == assumed_role_arn(member, "to-blue", "BlueRole")
+    assert refused.message == (
+        f"User: {assumed_role_arn(member, 'switch', 'Switcher')} is not authorized to perform: "
+        f"sts:AssumeRole on resource: {red}"
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +44,9 @@ from orgstack.secrets_at_rest import SecretBox
 from orgstack.services.registry import OperationSpec, Params, RequestContext
 
 log = logging.getLogger("orgstack.authorize")
+
+# `arn:aws:iam::<account>:role/<path>/<name>`: the role's tags are its `aws:ResourceTag/*`.
+ROLE_ARN = re.compile(r"^arn:aws:iam::(?P<account>\d{12}):role/(?:.*/)?(?P<name>[^/]+)$")
 
 
 @dataclass(frozen=True)
@@ -132,11 +136,7 @@ class Authorizer:
                 target.account,
                 lambda: store.load_account(connection, target.account or ""),
             )
-        tags: dict[str, str] = {}
-        if target.tag_id is not None:
-            tag_id = target.tag_id
-            tags = self.cache.tags(version, tag_id, lambda: store.resource_tags(connection, tag_id))
-
+        tags = self._resource_tags(connection, target, version)
         keys: dict[str, Any] = {**request_keys, **subject.keys}
         keys.update(context.resource_keys(owner, tags))
         keys.update(check.keys)
@@ -158,6 +158,23 @@ class Authorizer:
         if result.allowed and _needs_trust(target) and not _trust_grants(result):
             result = _denied_by_trust(result)
         return result
+
+    def _resource_tags(
+        self, connection: Connection, target: actions.Target, version: str
+    ) -> dict[str, str]:
+        """Return the tags of an Organizations resource (by `tag_id`) or of an IAM role."""
+        tag_id = target.tag_id
+        if tag_id is not None:
+            return self.cache.tags(version, tag_id, lambda: store.resource_tags(connection, tag_id))
+
+        role = ROLE_ARN.match(target.arn)
+        if role is None or target.missing:
+            return {}
+        account_id, name = role["account"], role["name"]
+        facts = self.cache.role(
+            version, account_id, name, lambda: store.load_role(connection, account_id, name)
+        )
+        return dict(facts.tags) if facts is not None else {}
 
     def _layers(
         self, subject: Subject, check: actions.Check, owner: store.AccountFacts | None
