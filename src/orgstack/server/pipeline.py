@@ -11,8 +11,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Connection
+
 from orgstack import ids
 from orgstack.audit.events import (
+    AuditEvent,
     CallFacts,
     api_call_event,
     camel_keys,
@@ -235,8 +238,7 @@ class Pipeline:
         def facts(context: RequestContext) -> CallFacts:
             return self._facts(call, context.audit.recipient_account_id)
 
-        new_version: str | None = None
-        with self.database.transaction(write=not spec.read_only) as connection:
+        def work(connection: Connection) -> tuple[dict[str, Any], AuditEvent, str | None]:
             context = RequestContext(
                 request_id=request_id,
                 service=spec.service,
@@ -280,11 +282,20 @@ class Pipeline:
                 additional_event_data=context.audit.additional_event_data,
                 resources=context.audit.resources,
             )
+            version: str | None = None
             if not spec.read_only:
                 self.audit.write(connection, event)
                 if spec.service in VERSIONED_SERVICES:
                     # Cached policy layers of every replica are stale once this commits.
-                    new_version = bump_version(connection)
+                    version = bump_version(connection)
+            return result, event, version
+
+        if spec.read_only:
+            with self.database.transaction(write=False) as connection:
+                result, event, new_version = work(connection)
+        else:
+            # On SQLite, concurrent writes share one commit; each is answered after it.
+            result, event, new_version = self.database.run_write(work)
         if new_version is not None:
             self.authorizer.learn_version(new_version)
         if spec.read_only:

@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
+from orgstack.store.group_commit import GroupCommitWriter
+
 log = logging.getLogger("orgstack.store")
+T = TypeVar("T")
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # An arbitrary constant naming orgstack's migration lock among PostgreSQL advisory locks.
@@ -50,6 +53,20 @@ class Database:
         self.engine = _create_engine(url)
         # SQLite allows one writer at a time; queueing writers in the process avoids busy retries.
         self._write_lock = threading.Lock() if self.is_sqlite else None
+        self._group_commit = (
+            GroupCommitWriter(self.engine, self._write_lock) if self._write_lock else None
+        )
+
+    def run_write(self, work: Callable[[Connection], T]) -> T:
+        """Run `work` in a write transaction and return its result after the commit.
+
+        On SQLite, concurrent callers share one transaction and one fsync (each in a SAVEPOINT of
+        its own); on PostgreSQL each call has its own transaction, since writers run in parallel.
+        """
+        if self._group_commit is not None:
+            return self._group_commit.submit(work)
+        with self.transaction() as connection:
+            return work(connection)
 
     @contextmanager
     def transaction(self, write: bool = True) -> Iterator[Connection]:
@@ -82,6 +99,8 @@ class Database:
         log.info("store schema is up to date store=%s", describe_url(self.url))
 
     def dispose(self) -> None:
+        if self._group_commit is not None:
+            self._group_commit.stop()
         self.engine.dispose()
 
 
