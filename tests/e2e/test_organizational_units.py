@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from orgstack.store.schema import organizational_units, tags
+from tests.e2e.audit_helpers import request_id_of, wait_for_request
 from tests.harness import Account, Server
 
 OU_ID = re.compile(r"ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}")
@@ -454,3 +455,17 @@ def test_concurrent_creates_at_quota(server: Server, management: Account) -> Non
 
     # 1,998 stored OUs leave room for exactly two more.
     assert sorted(outcomes) == ["OU_NUMBER_LIMIT_EXCEEDED"] * 2 + ["created"] * 2
+
+
+def test_create_ou_event_names_the_ou(server: Server, management: Account) -> None:
+    client, _, root_id = _organization(server, management)
+
+    reply = client.create_organizational_unit(ParentId=root_id, Name="Audited")
+
+    cloudtrail = server.client("cloudtrail", management)
+    event = wait_for_request(cloudtrail, request_id_of(reply))
+    assert event["EventName"] == "CreateOrganizationalUnit"
+    assert {
+        "ResourceType": "AWS::Organizations::OrganizationalUnit",
+        "ResourceName": reply["OrganizationalUnit"]["Arn"],
+    } in event["Resources"]
