@@ -350,3 +350,35 @@ def test_concurrent_tagging_keeps_limit(server: Server, management: Account) -> 
     # 30 tags leave room for two batches of ten.
     assert sorted(outcomes) == ["MAX_TAG_LIMIT_EXCEEDED"] * 2 + ["tagged"] * 2
     assert len(_tags(organization, unit)) == 50
+
+
+def test_resource_policy_lets_member_tag_ous(server: Server, management: Account) -> None:
+    organization = new_organization(server, management)
+    unit = _ou(organization)
+    member = member_with_root_key(server, organization)
+    ou_arns = f"arn:aws:organizations::{management.account_id}:ou/{organization.id}/*"
+    organization.client.put_resource_policy(
+        Content=(
+            '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"'
+            f"{member.account_id}"
+            '"},"Action":["organizations:TagResource","organizations:UntagResource"],'
+            f'"Resource":"{ou_arns}"'
+            "}]}"
+        )
+    )
+    member_client = server.client("organizations", member)
+
+    member_client.tag_resource(ResourceId=unit, Tags=[{"Key": "team", "Value": "a"}])
+    member_client.untag_resource(ResourceId=unit, TagKeys=["team"])
+    member_client.tag_resource(ResourceId=unit, Tags=[{"Key": "owner", "Value": "b"}])
+
+    assert _tags(organization, unit) == [{"Key": "owner", "Value": "b"}]
+    for resource_id in (organization.root_id, organization.missing_ou_id):
+        with pytest.raises(botocore.exceptions.ClientError) as raised:
+            member_client.tag_resource(ResourceId=resource_id, Tags=[{"Key": "k", "Value": "v"}])
+        response = error_of(raised)
+        assert response["Error"]["Code"] == "AccessDeniedException"
+        assert response["Error"]["Message"] == (
+            "You don't have permissions to access this resource."
+        )
+    assert _tags(organization, organization.root_id) == []

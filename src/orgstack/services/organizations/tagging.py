@@ -44,7 +44,7 @@ INVALID_SYSTEM_TAGS_PARAMETER = "INVALID_SYSTEM_TAGS_PARAMETER"
 DUPLICATE_TAG_KEY = "DUPLICATE_TAG_KEY"
 IMMUTABLE_POLICY = "IMMUTABLE_POLICY"
 
-# The sentences the service model documents for each reason; the curly apostrophes are AWS's.
+# The sentences the service model documents for each reason, with AWS's curly apostrophes.
 _SYSTEM_TAG_MESSAGE = (
     "You specified a tag key that is a system tag. You can\u2019t add, edit, or delete system tag "
     "keys because they're reserved for Amazon Web Services use. System tags don\u2019t count "
@@ -194,7 +194,27 @@ def _find_resource_policy(
     return TaggableResource(resource_policy_id, row.arn, RESOURCE_POLICY_RESOURCE_TYPE)
 
 
-def _writable(resource: TaggableResource) -> TaggableResource:
+def _writable_resource(
+    context: RequestContext, resource_id: str
+) -> tuple[access.OrganizationView, TaggableResource]:
+    """Return the caller's organization and the resource when the caller may change its tags.
+
+    The management account may. A member account may when the organization's resource policy
+    allows the operation on the resource's ARN. A member that the policy does not allow gets
+    AccessDeniedException even for an id that does not exist, so that ids do not leak.
+    """
+    action = f"organizations:{context.operation}"
+    view = access.member_view(context)
+    try:
+        resource = find_taggable(context.db, view, resource_id)
+    except TargetNotFoundException:
+        access.resource_policy_view(context, action)
+        raise
+    access.resource_policy_view(context, action, [resource.arn])
+    return view, _immutable_checked(resource)
+
+
+def _immutable_checked(resource: TaggableResource) -> TaggableResource:
     # Every organization shares the AWS managed policies, so tags on them would leak between
     # organizations. The model's IMMUTABLE_POLICY reason covers changes to those policies.
     if resource.aws_managed:
@@ -207,10 +227,7 @@ def _writable(resource: TaggableResource) -> TaggableResource:
 
 @operation("organizations", "TagResource", read_only=False)
 def tag_resource(context: RequestContext, params: Params) -> Result:
-    # NOTE: a delegated administrator may tag in AWS when the organization's resource policy
-    # allows it; orgstack lets only the management account tag.
-    view = access.management_view(context)
-    resource = _writable(find_taggable(context.db, view, params["ResourceId"]))
+    view, resource = _writable_resource(context, params["ResourceId"])
     new_tags: list[dict[str, str]] = params["Tags"]
     validate_tags(new_tags)
 
@@ -226,8 +243,7 @@ def tag_resource(context: RequestContext, params: Params) -> Result:
 
 @operation("organizations", "UntagResource", read_only=False)
 def untag_resource(context: RequestContext, params: Params) -> Result:
-    view = access.management_view(context)
-    resource = _writable(find_taggable(context.db, view, params["ResourceId"]))
+    _, resource = _writable_resource(context, params["ResourceId"])
     keys: list[str] = params["TagKeys"]
     _reject_system_keys(keys)
 
