@@ -62,7 +62,7 @@ RESOURCE_POLICY_RESOURCE_TYPE = "AWS::Organizations::ResourcePolicy"
 
 @dataclass(frozen=True)
 class TaggableResource:
-    """A resource that TagResource may name; `aws_managed` marks the shared AWS managed policies."""
+    """A resource that TagResource may name. `aws_managed` marks the shared AWS managed policies."""
 
     id: str
     arn: str
@@ -231,7 +231,7 @@ def tag_resource(context: RequestContext, params: Params) -> Result:
     new_tags: list[dict[str, str]] = params["Tags"]
     validate_tags(new_tags)
 
-    # Concurrent TagResource calls on one resource then count its tags one after the other.
+    # The lock makes concurrent TagResource calls count a resource's tags one after the other.
     lock_organization(context.db, view.id)
     existing = _stored_tags(context.db, resource.id)
     _reject_over_limit(len(existing.keys() | {tag["Key"] for tag in new_tags}))
