@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from orgstack.auth.principals import ASSUMED_ROLE, Principal
+from orgstack.auth.principals import ASSUMED_ROLE, IDENTITY_CENTER_USER, Principal
 
 EVENT_VERSION = "1.11"
 HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"
@@ -39,6 +39,13 @@ SECRET_MEMBERS = frozenset(
         "clientSecret",
         "Password",
         "password",
+        # sso-oidc codes that the model does not mark sensitive but that grant tokens.
+        "deviceCode",
+        "userCode",
+        "code",
+        "codeVerifier",
+        "assertion",
+        "subjectToken",
     }
 )
 
@@ -70,6 +77,8 @@ def user_identity(principal: Principal | None) -> dict[str, Any]:
     """Return CloudTrail's `userIdentity` block for the caller, or an anonymous one."""
     if principal is None:
         return {"type": "Unknown", "principalId": "", "accountId": "ANONYMOUS_PRINCIPAL"}
+    if principal.type == IDENTITY_CENTER_USER:
+        return _identity_center_user(principal)
     identity: dict[str, Any] = {
         "type": principal.type,
         "principalId": principal.principal_id,
@@ -96,6 +105,19 @@ def user_identity(principal: Principal | None) -> dict[str, Any]:
             },
         }
     return identity
+
+
+def _identity_center_user(principal: Principal) -> dict[str, Any]:
+    """Return the block CloudTrail records for an access portal call by an Identity Center user."""
+    return {
+        "type": IDENTITY_CENTER_USER,
+        "accountId": principal.account_id,
+        "onBehalfOf": {
+            "userId": principal.principal_id,
+            "identityStoreArn": principal.identity_store_arn,
+        },
+        "credentialId": principal.credential_id,
+    }
 
 
 def sensitive_mask(service: str) -> str:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 ROOT = "Root"
 IAM_USER = "IAMUser"
 ASSUMED_ROLE = "AssumedRole"
+# A user of an IAM Identity Center identity store, calling the access portal with a bearer token.
+IDENTITY_CENTER_USER = "IdentityCenterUser"
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,9 @@ class Principal:
     type: str
     access_key_id: str | None
     session: SessionDetails | None = None
+    # For an Identity Center user: the identity store and the id of the bearer token used.
+    identity_store_arn: str | None = None
+    credential_id: str | None = None
 
     @property
     def is_root(self) -> bool:

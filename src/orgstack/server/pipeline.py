@@ -40,7 +40,8 @@ from orgstack.protocol.wire import HttpRequest, HttpResponse
 from orgstack.secrets_at_rest import SecretBox
 from orgstack.server.routing import JSON, QUERY, REST_JSON, Route, route
 from orgstack.services import registry, validation
-from orgstack.services.registry import SIGV4, OperationSpec, RequestContext
+from orgstack.services.registry import BEARER, SIGV4, OperationSpec, RequestContext
+from orgstack.services.sso_portal import bearer
 from orgstack.store.db import Database
 
 log = logging.getLogger("orgstack.server")
@@ -141,6 +142,8 @@ class Pipeline:
             params = _parse_params(request, call_route, operation_model)
             if spec.auth == SIGV4:
                 caller, region = self._authenticate(request)
+            elif spec.auth == BEARER:
+                caller = self._authenticate_bearer(params)
             violations = validate(operation_model.input_shape, params)
             if violations:
                 raise validation.error_for(service, violations)
@@ -221,6 +224,16 @@ class Pipeline:
             raise AuthenticationFailed(error) from None
         return principals[verified.access_key_id], verified.region
 
+    def _authenticate_bearer(self, params: dict[str, Any]) -> Principal:
+        """Return the Identity Center user of the call's bearer token (the access portal API).
+
+        Raises the portal's UnauthorizedException for a missing, expired or revoked token.
+        """
+        token = params.get("accessToken")
+        with self.database.transaction(write=False) as connection:
+            session = bearer.authenticate(connection, token, self.clock.now())
+        return bearer.principal(session)
+
     def _run(
         self,
         spec: OperationSpec,
@@ -237,6 +250,8 @@ class Pipeline:
 
         def facts(context: RequestContext) -> CallFacts:
             return self._facts(call, context.audit.recipient_account_id)
+
+        kept_failures: list[AwsError] = []
 
         def work(connection: Connection) -> tuple[dict[str, Any], AuditEvent, str | None]:
             context = RequestContext(
@@ -268,7 +283,12 @@ class Pipeline:
                     resources=context.audit.resources,
                 )
                 failure.__dict__["audit_event"] = failed_event
-                raise
+                if not getattr(failure, "keeps_changes", False):
+                    raise
+                # The failure's writes (a device-code poll's time, a revocation) must persist:
+                # the transaction commits and the failure is raised after it.
+                kept_failures.append(failure)
+                return {}, failed_event, None
             response_elements = context.audit.response_elements
             # Read-only events carry no reply (CloudTrail leaves responseElements null for them), so
             # the reply is only redacted for calls that change state.
@@ -298,6 +318,8 @@ class Pipeline:
             result, event, new_version = self.database.run_write(work)
         if new_version is not None:
             self.authorizer.learn_version(new_version)
+        if kept_failures:
+            raise kept_failures[0]
         if spec.read_only:
             self.audit.enqueue(event)
         return result

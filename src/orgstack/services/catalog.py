@@ -11,10 +11,21 @@ SERVICE_MODULES = (
     "orgstack.services.iam.operations",
     "orgstack.services.sso_admin.operations",
     "orgstack.services.identitystore.operations",
+    "orgstack.services.sso_oidc.operations",
+    "orgstack.services.sso_portal.operations",
 )
 
 # botocore client names of the services reachable on the server's port.
-SERVED = ("organizations", "sts", "cloudtrail", "iam", "sso-admin", "identitystore")
+SERVED = (
+    "organizations",
+    "sts",
+    "cloudtrail",
+    "iam",
+    "sso-admin",
+    "identitystore",
+    "sso-oidc",
+    "sso",
+)
 
 
 def import_services() -> None:

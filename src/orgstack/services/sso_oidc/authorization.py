@@ -1,0 +1,208 @@
+"""The server side of the authorization endpoint (`GET /authorize`) and PKCE checks.
+
+The AWS CLI's authorization code flow (RFC 6749 section 4.1 with PKCE, RFC 7636) opens
+`/authorize?response_type=code&client_id=…&redirect_uri=http://127.0.0.1:<port>/oauth/callback
+&state=…&code_challenge_method=S256&scopes=…&code_challenge=…` in the browser. The portal's page
+calls `begin_authorization` with that query, signs the user in, then calls
+`complete_authorization`, and redirects the browser to the URL it returns.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from sqlalchemy import Connection
+
+from orgstack import identity_center
+from orgstack.services.identitystore import user_store
+from orgstack.services.sso_oidc import clients, grant_store
+from orgstack.services.sso_oidc.grant_store import APPROVED, AUTHORIZATION_CODE, Grant
+
+CODE_LIFETIME = dt.timedelta(minutes=5)
+S256 = "S256"
+# RFC 7636 section 4.1: 43 to 128 unreserved characters; a challenge is 43 base64url characters.
+VERIFIER_PATTERN = re.compile(r"[A-Za-z0-9._~-]{43,128}")
+CHALLENGE_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+class AuthorizationRequestError(Exception):
+    """An authorization request that cannot proceed.
+
+    `redirect_url` is None when the client or redirect URI is invalid: the page must then show
+    the error itself and never redirect (RFC 6749 section 4.1.2.1). Otherwise it is the client's
+    redirect URI carrying `error`, `error_description` and `state`.
+    """
+
+    def __init__(self, error: str, description: str, redirect_url: str | None = None) -> None:
+        super().__init__(description)
+        self.error = error
+        self.description = description
+        self.redirect_url = redirect_url
+
+
+@dataclass(frozen=True)
+class AuthorizationRequest:
+    """A validated authorization request, for the page to carry through sign-in."""
+
+    client_id: str
+    client_name: str
+    redirect_uri: str
+    state: str
+    code_challenge: str
+    scopes: tuple[str, ...]
+
+
+def begin_authorization(
+    connection: Connection, query: Mapping[str, str], now: dt.datetime
+) -> AuthorizationRequest:
+    """Validate the query of `GET /authorize`; raise AuthorizationRequestError when invalid."""
+    client_id = query.get("client_id", "")
+    client = clients.find(connection, client_id)
+    if client is None or now >= client.expires_at:
+        raise AuthorizationRequestError("invalid_client", "Unknown or expired client_id.")
+    redirect_uri = query.get("redirect_uri", "")
+    if not any(redirect_matches(registered, redirect_uri) for registered in client.redirect_uris):
+        raise AuthorizationRequestError(
+            "invalid_request", "redirect_uri is not registered for this client."
+        )
+
+    state = query.get("state", "")
+
+    def fail(error: str, description: str) -> AuthorizationRequestError:
+        return AuthorizationRequestError(
+            error, description, error_redirect(redirect_uri, error, description, state)
+        )
+
+    if query.get("response_type") != "code":
+        raise fail("unsupported_response_type", "response_type must be code.")
+    if not client.allows(clients.AUTHORIZATION_CODE_GRANT):
+        raise fail("unauthorized_client", "The client may not use the authorization_code grant.")
+    if not state:
+        raise fail("invalid_request", "state is required.")
+    if query.get("code_challenge_method") != S256:
+        raise fail("invalid_request", "code_challenge_method must be S256.")
+    challenge = query.get("code_challenge", "")
+    if not CHALLENGE_PATTERN.fullmatch(challenge):
+        raise fail("invalid_request", "code_challenge must be 43 base64url characters.")
+    scopes = _scopes(query)
+    if client.scopes and not set(scopes) <= set(client.scopes):
+        raise fail("invalid_scope", "The requested scopes were not registered for the client.")
+
+    return AuthorizationRequest(
+        client_id=client.client_id,
+        client_name=client.client_name,
+        redirect_uri=redirect_uri,
+        state=state,
+        code_challenge=challenge,
+        scopes=scopes or client.scopes,
+    )
+
+
+def _scopes(query: Mapping[str, str]) -> tuple[str, ...]:
+    # The AWS CLI sends `scopes`; OAuth clients send `scope`. Both are space-separated.
+    text = query.get("scopes") or query.get("scope") or ""
+    return tuple(dict.fromkeys(text.split()))
+
+
+def complete_authorization(
+    connection: Connection,
+    request: AuthorizationRequest,
+    identity_store_id: str,
+    user_id: str,
+    now: dt.datetime,
+) -> str:
+    """Issue an authorization code for the signed-in user; return the redirect URL.
+
+    The URL is the request's redirect URI with `code` and `state`. The code is single use, lives
+    5 minutes and is bound to the client, the redirect URI and the code challenge. Raises
+    AuthorizationRequestError when the user or the store's instance no longer exists.
+    """
+    instance = identity_center.find_by_store(connection, identity_store_id)
+    if instance is None or user_store.find(connection, identity_store_id, user_id) is None:
+        raise AuthorizationRequestError("access_denied", "The user cannot be signed in.")
+
+    code = secrets.token_urlsafe(32)
+    grant_store.insert(
+        connection,
+        Grant(
+            token_hash=grant_store.hash_secret(code),
+            kind=AUTHORIZATION_CODE,
+            client_id=request.client_id,
+            identity_store_id=identity_store_id,
+            user_id=user_id,
+            user_code=None,
+            status=APPROVED,
+            created_at=now,
+            expires_at=now + CODE_LIFETIME,
+            last_polled_at=None,
+            record={
+                "redirect_uri": request.redirect_uri,
+                "code_challenge": request.code_challenge,
+                "scopes": list(request.scopes),
+                "instance_arn": instance.instance_arn,
+            },
+        ),
+    )
+    return _with_query(request.redirect_uri, {"code": code, "state": request.state})
+
+
+def deny_authorization(request: AuthorizationRequest) -> str:
+    """Return the redirect URL that tells the client the user refused."""
+    return error_redirect(
+        request.redirect_uri, "access_denied", "The user denied the request.", request.state
+    )
+
+
+def error_redirect(redirect_uri: str, error: str, description: str, state: str) -> str:
+    values = {"error": error, "error_description": description}
+    if state:
+        values["state"] = state
+    return _with_query(redirect_uri, values)
+
+
+def _with_query(uri: str, values: dict[str, str]) -> str:
+    parts = urlsplit(uri)
+    query = "&".join(item for item in (parts.query, urlencode(values)) if item)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+
+
+def redirect_matches(registered: str, presented: str) -> bool:
+    """Compare redirect URIs exactly, except that a loopback URI may use any port.
+
+    RFC 8252 section 7.3: native clients listen on an ephemeral port, so the AWS CLI registers
+    `http://127.0.0.1/oauth/callback` and sends `http://127.0.0.1:<port>/oauth/callback`.
+    """
+    if registered == presented:
+        return True
+    try:
+        want, got = urlsplit(registered), urlsplit(presented)
+        got_port = got.port
+    except ValueError:
+        return False
+    if want.scheme != "http" or want.hostname not in clients.LOOPBACK_HOSTS:
+        return False
+    return (
+        got.scheme == "http"
+        and got.hostname == want.hostname
+        and got_port is not None
+        and got.path == want.path
+        and got.query == want.query
+        and not got.fragment
+    )
+
+
+def verifier_matches(verifier: str, challenge: str) -> bool:
+    """Tell whether BASE64URL(SHA256(verifier)) equals the challenge (RFC 7636 section 4.6)."""
+    if not VERIFIER_PATTERN.fullmatch(verifier):
+        return False
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    computed = base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    return hmac.compare_digest(computed, challenge)
