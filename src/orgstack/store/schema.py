@@ -88,6 +88,8 @@ accounts = Table(
     _utc("joined_at", nullable=True),
     _utc("created_at"),
     _utc("status_changed_at", nullable=True),
+    # ListAccounts and ListTargetsForPolicy page through an organization's accounts by id.
+    Index("ix_accounts_organization_id_id", "organization_id", "id"),
 )
 
 access_keys = Table(
