@@ -14,12 +14,14 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, text
 from sqlalchemy.dialects import postgresql, sqlite
 
+from orgstack.authorize.decisions import DecisionKey
 from orgstack.authorize.store import AccountFacts, RoleFacts
+from orgstack.policy import EvaluationResult
 from orgstack.store.schema import settings
 
 VERSION_KEY = "authorization_version"
@@ -77,7 +79,8 @@ class VersionReader:
 
 
 class LayerCache:
-    """Account facts, role facts and resource tags by key, dropped when the version changes.
+    """Account facts, role facts, resource tags, caller facts and allow decisions by key, dropped
+    when the version changes.
 
     Accounts outside any organization and roles that do not exist are not cached, because the
     account-creation worker adds both without going through an API call that changes the version.
@@ -89,6 +92,8 @@ class LayerCache:
         self._accounts: dict[str, AccountFacts] = {}
         self._roles: dict[tuple[str, str], RoleFacts] = {}
         self._tags: dict[str, dict[str, str]] = {}
+        self._decisions: dict[DecisionKey, EvaluationResult] = {}
+        self._subjects: dict[tuple[str | None, str], object] = {}
         self._lock = threading.Lock()
 
     def account(
@@ -122,6 +127,21 @@ class LayerCache:
         self._put(version, self._tags, tag_id, tags)
         return tags
 
+    def subject(self, version: str, key: tuple[str | None, str], load: Callable[[], V]) -> V:
+        """Return the caller facts kept under `key` (access key id and ARN), loading them once."""
+        found = self._get(version, self._subjects, key)
+        if found is not None:
+            return cast(V, found)
+        subject = load()
+        self._put(version, self._subjects, key, subject)
+        return subject
+
+    def decision(self, version: str, key: DecisionKey) -> EvaluationResult | None:
+        return self._get(version, self._decisions, key)
+
+    def keep_decision(self, version: str, key: DecisionKey, result: EvaluationResult) -> None:
+        self._put(version, self._decisions, key, result)
+
     def _get(self, version: str, entries: dict[K, V], key: K) -> V | None:
         with self._lock:
             if version != self._version:
@@ -130,10 +150,16 @@ class LayerCache:
 
     def _put(self, version: str, entries: dict[K, V], key: K, value: V) -> None:
         with self._lock:
-            size = len(self._accounts) + len(self._roles) + len(self._tags)
+            maps: tuple[dict[Any, Any], ...] = (
+                self._accounts,
+                self._roles,
+                self._tags,
+                self._decisions,
+                self._subjects,
+            )
+            size = sum(len(stored) for stored in maps)
             if version != self._version or size >= self._max_entries:
                 self._version = version
-                self._accounts.clear()
-                self._roles.clear()
-                self._tags.clear()
+                for stored in maps:
+                    stored.clear()
             entries[key] = value

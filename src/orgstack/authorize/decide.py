@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from orgstack.auth.principals import ASSUMED_ROLE, Principal
-from orgstack.authorize import actions, context, messages, store
+from orgstack.authorize import actions, context, decisions, messages, store
 from orgstack.authorize.cache import LayerCache, VersionReader
 from orgstack.authorize.errors import AccessDeniedException
 from orgstack.policy import (
@@ -58,6 +58,8 @@ class Subject:
     role: store.RoleFacts | None
     session_policies: tuple[PolicyRef, ...]
     keys: context.Keys
+    # The condition keys that the caller's own layers read (None: unknown, see `decisions`).
+    read_keys: frozenset[str] | None
 
 
 class Authorizer:
@@ -99,6 +101,12 @@ class Authorizer:
 
     def subject(self, connection: Connection, caller: Principal, version: str) -> Subject:
         """Return the caller's facts: account and organization, role, session policies."""
+        key = (caller.access_key_id, caller.arn)
+        return self.cache.subject(
+            version, key, lambda: self._load_subject(connection, caller, version)
+        )
+
+    def _load_subject(self, connection: Connection, caller: Principal, version: str) -> Subject:
         account = self.cache.account(
             version, caller.account_id, lambda: store.load_account(connection, caller.account_id)
         )
@@ -111,12 +119,19 @@ class Authorizer:
                 session.role_name,
                 lambda: store.load_role(connection, caller.account_id, session.role_name),
             )
+        session_policies = _session_policies(connection, caller)
+        own = [*session_policies, *decisions.level_refs(account.scp_levels)]
+        if role is not None:
+            own.extend(role.identity)
+            if role.boundary is not None:
+                own.append(role.boundary)
         return Subject(
             principal=caller,
             account=account,
             role=role,
-            session_policies=_session_policies(connection, caller),
+            session_policies=session_policies,
             keys=context.principal_keys(caller, account, role),
+            read_keys=decisions.read_keys(own),
         )
 
     def evaluate(
@@ -154,9 +169,34 @@ class Authorizer:
             resource_account=resource_account,
         )
         layers = self._layers(subject, check, owner)
+
+        # An allow is reused for requests that agree on everything the policies read.
+        resource_side = [*decisions.level_refs(layers.rcp_levels)]
+        if layers.resource is not None:
+            resource_side.append(layers.resource)
+        read = decisions.read_keys(resource_side)
+        decision_key = None
+        if read is not None and subject.read_keys is not None:
+            read |= subject.read_keys
+            asker = (
+                subject.principal.access_key_id,
+                subject.principal.arn,
+                check.action.lower(),
+                target.arn,
+                target.trust_policy,
+                target.missing,
+                resource_account,
+            )
+            decision_key = decisions.decision_key(asker, read, keys)
+            kept = self.cache.decision(version, decision_key)
+            if kept is not None:
+                return kept
+
         result = evaluate(request, layers)
         if result.allowed and _needs_trust(target) and not _trust_grants(result):
             result = _denied_by_trust(result)
+        if decision_key is not None and result.allowed:
+            self.cache.keep_decision(version, decision_key, result)
         return result
 
     def _resource_tags(

@@ -11,7 +11,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import create_engine
 
 from orgstack.auth.principals import ASSUMED_ROLE, ROOT, Principal, SessionDetails
-from orgstack.authorize import actions, context, messages
+from orgstack.authorize import actions, context, decisions, messages
 from orgstack.authorize.cache import LayerCache, VersionReader, bump_version, current_version
 from orgstack.authorize.store import AccountFacts, RoleFacts
 from orgstack.policy import Layers, PolicyKind, PolicyRef, Request, compile_policy, evaluate
@@ -246,3 +246,54 @@ def test_request_keys_time_and_transport() -> None:
     assert keys["aws:CurrentTime"] == "2026-01-02T03:04:05Z"
     assert keys["aws:EpochTime"] == 1767323045
     assert keys["aws:SecureTransport"] is True
+
+
+def _ref(document: dict[str, Any]) -> PolicyRef:
+    return PolicyRef("p", compile_policy(document, PolicyKind.IDENTITY))
+
+
+def test_read_keys_of_conditions() -> None:
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}},
+            }
+        ],
+    }
+
+    assert decisions.read_keys([_ref(document)]) == frozenset({"aws:requestedregion"})
+
+
+def test_read_keys_unknown_with_variables() -> None:
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::b/${aws:userid}/*",
+            }
+        ],
+    }
+
+    assert decisions.read_keys([_ref(document)]) is None
+
+
+def test_decision_key_ignores_unread_keys() -> None:
+    read = frozenset({"aws:requestedregion"})
+    first = decisions.decision_key(
+        ("asker",), read, {"aws:RequestedRegion": "eu-west-1", "aws:CurrentTime": "1"}
+    )
+    second = decisions.decision_key(
+        ("asker",), read, {"aws:RequestedRegion": "eu-west-1", "aws:CurrentTime": "2"}
+    )
+    other_region = decisions.decision_key(
+        ("asker",), read, {"aws:RequestedRegion": "us-east-1", "aws:CurrentTime": "1"}
+    )
+
+    assert first == second
+    assert first != other_region
