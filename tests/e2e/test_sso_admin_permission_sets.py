@@ -177,7 +177,9 @@ def test_list_pages(center: IdentityCenter) -> None:
     assert len(first["PermissionSets"]) == 2
     assert not set(first["PermissionSets"]) & set(second["PermissionSets"])
     everything = center.sso_admin.list_permission_sets(InstanceArn=center.instance_arn)
-    assert everything["PermissionSets"][:4] == first["PermissionSets"] + second["PermissionSets"][:2]
+    assert (
+        everything["PermissionSets"][:4] == first["PermissionSets"] + second["PermissionSets"][:2]
+    )
 
 
 def test_other_account_is_denied(server: Server, center: IdentityCenter) -> None:
@@ -294,7 +296,9 @@ def test_managed_policies_attach_list_detach(center: IdentityCenter) -> None:
     center.sso_admin.attach_managed_policy_to_permission_set(
         **request, ManagedPolicyArn=POLICY_READ_ONLY
     )
-    center.sso_admin.attach_managed_policy_to_permission_set(**request, ManagedPolicyArn=POLICY_ADMIN)
+    center.sso_admin.attach_managed_policy_to_permission_set(
+        **request, ManagedPolicyArn=POLICY_ADMIN
+    )
     listed = center.sso_admin.list_managed_policies_in_permission_set(**request)
     center.sso_admin.detach_managed_policy_from_permission_set(
         **request, ManagedPolicyArn=POLICY_ADMIN
@@ -311,7 +315,9 @@ def test_managed_policies_attach_list_detach(center: IdentityCenter) -> None:
 def test_managed_policy_attached_twice_conflicts(center: IdentityCenter) -> None:
     arn = new_permission_set(center)
     request = {"InstanceArn": center.instance_arn, "PermissionSetArn": arn}
-    center.sso_admin.attach_managed_policy_to_permission_set(**request, ManagedPolicyArn=POLICY_ADMIN)
+    center.sso_admin.attach_managed_policy_to_permission_set(
+        **request, ManagedPolicyArn=POLICY_ADMIN
+    )
 
     status, error, _ = failure(
         center.sso_admin.attach_managed_policy_to_permission_set,
@@ -545,7 +551,8 @@ def test_access_control_attributes_lifecycle(center: IdentityCenter) -> None:
     )
 
     center.sso_admin.create_instance_access_control_attribute_configuration(
-        **request, InstanceAccessControlAttributeConfiguration={"AccessControlAttributes": [department]}
+        **request,
+        InstanceAccessControlAttributeConfiguration={"AccessControlAttributes": [department]},
     )
     created = center.sso_admin.describe_instance_access_control_attribute_configuration(**request)
     again_status, again_error, _ = failure(
