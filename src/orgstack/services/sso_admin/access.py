@@ -1,5 +1,5 @@
-"""Which instance and permission set an sso-admin call addresses, and whether the caller may use
-them; and the paging that the list operations share.
+"""Access checks of sso-admin calls: the instance and permission set a call addresses and
+whether the caller may use them. Also the paging that the list operations share.
 
 The organization instance is administered from the management account and from a delegated
 administrator for sso.amazonaws.com; an account instance from the account that owns it. Any other
@@ -22,8 +22,8 @@ from orgstack.services.sso_admin.errors import AccessDeniedException, ResourceNo
 from orgstack.services.sso_admin.permission_set_store import PermissionSet
 
 PERMISSION_SET_RESOURCE_TYPE = "AWS::SSO::PermissionSet"
-# NOTE: AWS does not document the message it sends when permission sets are used on an account
-# instance that has them switched off; this one states the rule from the user guide.
+# NOTE: AWS does not document the message for permission sets on an account instance that has them
+# switched off. This message states the rule.
 PERMISSION_SETS_DISABLED_MESSAGE = "Permission sets are not enabled for this instance."
 
 Item = TypeVar("Item")

@@ -3,7 +3,7 @@ DeleteInstanceAccessControlAttributeConfiguration.
 
 The configuration maps session tag keys to identity store attributes (such as
 `${path:enterprise.department}`); it is stored whole, one `sso_resources` row per instance.
-AWS API reference: IAM Identity Center, "CreateInstanceAccessControlAttributeConfiguration".
+Shapes and errors follow botocore's sso-admin model (2020-07-20).
 """
 
 from __future__ import annotations

@@ -3,11 +3,11 @@ List…Status operations, ListAccountAssignments and ListAccountAssignmentsForPr
 
 Both changes are asynchronous as in AWS: the call stores a request `IN_PROGRESS` and enqueues a
 job in the same transaction. The creation job checks that the account belongs to the instance's
-organization and that the user or group exists in the identity store, provisions the permission
-set to the account when it is not there yet, and stores the assignment; repeating an existing
-assignment succeeds. The deletion job removes the assignment, and with the last assignment of a
-set in an account also the set's role there. AWS API reference: IAM Identity Center,
-"CreateAccountAssignment" and its sibling pages.
+organization and that the user or group exists in the identity store. It then provisions the
+permission set to the account when it is not there yet, and stores the assignment. Repeating an
+existing assignment succeeds. The deletion job removes the assignment. Removing the last
+assignment of a set in an account also removes the set's role there.
+Shapes and errors follow botocore's sso-admin model (2020-07-20).
 """
 
 from __future__ import annotations

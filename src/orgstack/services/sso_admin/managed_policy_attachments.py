@@ -3,9 +3,8 @@ policy references and permissions boundary.
 
 Every change records the time on the set, so that accounts provisioned before it are reported
 outdated until the set is provisioned again. Customer managed policies are referenced by name and
-path and resolved in each account only when the set is provisioned there. AWS API reference:
-IAM Identity Center, "PutInlinePolicyToPermissionSet", "AttachManagedPolicyToPermissionSet",
-"AttachCustomerManagedPolicyReferenceToPermissionSet", "PutPermissionsBoundaryToPermissionSet".
+path and resolved in each account only when the set is provisioned there.
+Shapes and errors follow botocore's sso-admin model (2020-07-20).
 """
 
 from __future__ import annotations

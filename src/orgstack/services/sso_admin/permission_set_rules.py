@@ -1,8 +1,5 @@
 """The input rules of permission sets that botocore's model does not state: session duration,
-inline policy and the number of managed policies.
-
-IAM Identity Center user guide, "IAM Identity Center quotas" and "Set session duration".
-"""
+inline policy and the number of managed policies."""
 
 from __future__ import annotations
 
@@ -17,10 +14,13 @@ DEFAULT_SESSION_DURATION = "PT1H"
 MIN_SESSION_SECONDS = 3600
 MAX_SESSION_SECONDS = 12 * 3600
 DEFAULT_POLICY_PATH = "/"
-# AWS managed and customer managed policies together, because all of them are attached to the
-# one IAM role of each account, whose quota is 20.
+# AWS managed and customer managed policies count together, because all of them are attached to
+# the one IAM role of each account.
+# NOTE: 20 is IAM's maximum of managed policies per role; the default quota of Identity Center was
+# not checked against its documentation.
 MAX_MANAGED_POLICIES = 20
-# IAM's quota on the inline policies of a role, counted in characters other than whitespace.
+# The Identity Center quotas page gives 10,240 characters (not counting whitespace) as the maximum
+# inline policy of a permission set.
 MAX_INLINE_POLICY_SIZE = 10240
 
 # NOTE: AWS does not document these messages, except the start of the malformed-policy one

@@ -4,8 +4,8 @@ ListAccountsForProvisionedPermissionSet.
 
 A permission set belongs to the organization instance. Its name is unique in the instance, its
 session duration is an ISO 8601 duration of 1 to 12 hours (PT1H unless given). A change to a set
-makes every account's copy outdated until the set is provisioned again. AWS API reference:
-IAM Identity Center, "CreatePermissionSet" and its sibling pages.
+makes every account's copy outdated until the set is provisioned again.
+Shapes and errors follow botocore's sso-admin model (2020-07-20).
 """
 
 from __future__ import annotations
@@ -142,24 +142,31 @@ def list_permission_sets(context: RequestContext, params: Params) -> Result:
 def _status_matches(
     permission_set: PermissionSet,
     provisioned: permission_set_store.Provisioning,
-    wanted: str | None,
+    status_filter: str | None,
 ) -> bool:
-    if wanted is None:
+    if status_filter is None:
         return True
     latest = permission_set_store.is_latest(permission_set, provisioned)
-    return latest == (wanted == LATEST_PROVISIONED)
+    return latest == (status_filter == LATEST_PROVISIONED)
 
 
 @operation("sso-admin", "ListPermissionSetsProvisionedToAccount", read_only=True)
 def list_permission_sets_provisioned_to_account(context: RequestContext, params: Params) -> Result:
     instance = access.permission_set_instance(context, params["InstanceArn"])
     account_id = params["AccountId"]
-    wanted = params.get("ProvisioningStatus")
+    status_filter = params.get("ProvisioningStatus")
     pairs = permission_set_store.provisioned_to_account(
         context.db, instance.instance_arn, account_id
     )
-    arns = [item.arn for item, provisioned in pairs if _status_matches(item, provisioned, wanted)]
-    scope = ("ListPermissionSetsProvisionedToAccount", instance.instance_arn, account_id, wanted)
+    arns = [
+        item.arn for item, provisioned in pairs if _status_matches(item, provisioned, status_filter)
+    ]
+    scope = (
+        "ListPermissionSetsProvisionedToAccount",
+        instance.instance_arn,
+        account_id,
+        status_filter,
+    )
     selected, token = access.page(context, params, scope, arns, lambda arn: arn)
     return access.with_token({"PermissionSets": selected}, token)
 
@@ -167,12 +174,12 @@ def list_permission_sets_provisioned_to_account(context: RequestContext, params:
 @operation("sso-admin", "ListAccountsForProvisionedPermissionSet", read_only=True)
 def list_accounts_for_provisioned_permission_set(context: RequestContext, params: Params) -> Result:
     _, permission_set = access.instance_and_permission_set(context, params)
-    wanted = params.get("ProvisioningStatus")
+    status_filter = params.get("ProvisioningStatus")
     accounts = [
         provisioned.account_id
         for provisioned in permission_set_store.provisioned_accounts(context.db, permission_set.arn)
-        if _status_matches(permission_set, provisioned, wanted)
+        if _status_matches(permission_set, provisioned, status_filter)
     ]
-    scope = ("ListAccountsForProvisionedPermissionSet", permission_set.arn, wanted)
+    scope = ("ListAccountsForProvisionedPermissionSet", permission_set.arn, status_filter)
     selected, token = access.page(context, params, scope, accounts, lambda account: account)
     return access.with_token({"AccountIds": selected}, token)

@@ -5,7 +5,8 @@ Provisioning writes the permission set's current policies to its role in one acc
 (`AWS_ACCOUNT`) or in every account it is provisioned to (`ALL_PROVISIONED_ACCOUNTS`). It is
 asynchronous like the assignment operations: a request `IN_PROGRESS` and a job, enqueued in the
 same transaction. When a customer managed policy is missing in one of the accounts, the request
-fails and no role is changed. AWS API reference: IAM Identity Center, "ProvisionPermissionSet".
+fails and no role is changed.
+Shapes and errors follow botocore's sso-admin model (2020-07-20).
 """
 
 from __future__ import annotations

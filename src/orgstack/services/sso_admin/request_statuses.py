@@ -1,8 +1,8 @@
 """The status records of sso-admin's asynchronous requests.
 
 CreateAccountAssignment, DeleteAccountAssignment and ProvisionPermissionSet each store a record
-`IN_PROGRESS` and enqueue a job in the same transaction; the job moves the record to `SUCCEEDED`
-or `FAILED` with a reason. The record is the structure the Describe…Status operations return.
+`IN_PROGRESS` and enqueue a job in the same transaction. The job moves the record to `SUCCEEDED`,
+or to `FAILED` with a reason. The record is the structure the Describe…Status operations return.
 """
 
 from __future__ import annotations

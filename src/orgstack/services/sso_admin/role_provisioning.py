@@ -6,8 +6,6 @@ Region is not us-east-1). It trusts the account's Identity Center SAML provider 
 set's inline policy (named `AwsSSOInlinePolicy`), its AWS managed and customer managed policies,
 and its permissions boundary. The role is an ordinary row of the IAM role tables, so the
 authorizer applies these policies to the role's sessions like any other role's.
-IAM Identity Center user guide: "Referencing permission sets in resource policies" and
-"Customer managed policies".
 """
 
 from __future__ import annotations
@@ -43,7 +41,7 @@ class Policies:
 
 
 class ProvisioningFailed(Exception):
-    """The set cannot be provisioned to the account; the message is the request's FailureReason."""
+    """The set cannot be provisioned to the account. The message is the request's FailureReason."""
 
 
 def role_path(instance: Instance) -> str:
@@ -68,7 +66,8 @@ def saml_provider_arn(instance: Instance, account_id: str) -> str:
 
 
 def trust_policy(instance: Instance, account_id: str) -> str:
-    """Return the trust policy AWS writes on the role: SAML federation through Identity Center."""
+    """Return the trust policy AWS writes on the role, which admits SAML federation through the
+    instance's SAML provider."""
     document = {
         "Version": "2012-10-17",
         "Statement": [
@@ -90,8 +89,8 @@ def customer_policy_arn(account_id: str, name: str, path: str) -> str:
 def _resolve_customer_policy(connection: Connection, account_id: str, name: str, path: str) -> str:
     arn = customer_policy_arn(account_id, name, path)
     if policy_store.find_by_arn(connection, account_id, arn) is None:
-        # NOTE: AWS does not document this FailureReason; it names the missing policy and the
-        # account as AWS's provisioning errors do.
+        # NOTE: AWS does not document this FailureReason. It names the missing policy and the
+        # account in the form of AWS's other provisioning errors.
         raise ProvisioningFailed(
             f"Received a 404 status error: Policy {name} with path {path} does not exist "
             f"in account {account_id}."
@@ -172,7 +171,7 @@ def write_role(
     permission_set_store.save_provisioning(
         connection, permission_set.arn, account_id, role_name, now
     )
-    # Replicas cache the policies of roles; this tells them the role's policies changed.
+    # Every replica caches the policies of roles, so a new version makes them reload.
     bump_version(connection)
     return role_name
 

@@ -24,9 +24,9 @@ def require_request(
 def list_requests(context: RequestContext, params: Params, kind: str, result_key: str) -> Result:
     """Page through the instance's requests of `kind`, oldest first."""
     instance = access.permission_set_instance(context, params["InstanceArn"])
-    wanted = (params.get("Filter") or {}).get("Status")
-    found = request_statuses.list_of_kind(context.db, instance.instance_arn, kind, wanted)
-    scope = (kind, instance.instance_arn, wanted)
+    status_filter = (params.get("Filter") or {}).get("Status")
+    found = request_statuses.list_of_kind(context.db, instance.instance_arn, kind, status_filter)
+    scope = (kind, instance.instance_arn, status_filter)
     selected, token = access.page(context, params, scope, found, _sort_key)
     return access.with_token({result_key: [item.metadata() for item in selected]}, token)
 

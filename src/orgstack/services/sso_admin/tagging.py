@@ -1,8 +1,8 @@
 """TagResource, UntagResource and ListTagsForResource on permission sets and instances.
 
 A permission set's tags are one `sso_resources` row of kind `tags`; an instance's tags stay in
-its settings, where CreateInstance puts them. AWS API reference: IAM Identity Center,
-"TagResource".
+its settings, where CreateInstance puts them.
+Shapes and errors follow botocore's sso-admin model (2020-07-20).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from orgstack.services.sso_admin.errors import (
 )
 from orgstack.store.schema_identity import sso_resources
 
-# IAM Identity Center quotas: at most 50 tags on one resource.
+# NOTE: 50 tags per resource is the common AWS tagging quota; the Identity Center quota was not
+# checked against its documentation.
 MAX_TAGS = 50
 TAG_QUOTA_MESSAGE = "The number of tags on the resource exceeds the quota of 50."
 INSTANCE_MARKER = ":instance/"
@@ -134,8 +135,8 @@ def untag_resource(context: RequestContext, params: Params) -> Result:
     instance = _resource_instance(context, params)
     resource_arn = params["ResourceArn"]
     removed = set(params["TagKeys"])
-    kept = [tag for tag in _read(context, instance, resource_arn) if tag["Key"] not in removed]
-    _write(context, instance, resource_arn, kept)
+    remaining = [tag for tag in _read(context, instance, resource_arn) if tag["Key"] not in removed]
+    _write(context, instance, resource_arn, remaining)
     return {}
 
 
