@@ -4,10 +4,8 @@ set, and tokens that stop working when they expire or the user signs out."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,89 +15,18 @@ from sqlalchemy import select
 
 from orgstack import identity_center
 from orgstack.store.schema import audit_events
-from tests.e2e.identity_center_helpers import account_instance, new_group, new_user
+from tests.e2e.identity_center_helpers import account_instance, new_user
 from tests.e2e.organization_helpers import failure
-from tests.e2e.sso_admin_helpers import IdentityCenter, assign, new_identity_center
 from tests.e2e.sso_flow_helpers import sign_in
+from tests.e2e.sso_portal_helpers import Portal, build_portal
 from tests.e2e.sts_helpers import session_client
 from tests.e2e.test_sso_oidc_device import oauth_failure
-from tests.harness import Server, create_member_account, fresh_database_url, start_server
-
-
-def policy(*statements: dict[str, Any]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
-
-
-DEVELOPER_POLICY = policy(
-    {"Effect": "Allow", "Action": "organizations:DescribeOrganization", "Resource": "*"}
-)
-# Lists roles only with the session tag that attributes for access control set from userName.
-AUDITOR_POLICY = policy(
-    {
-        "Effect": "Allow",
-        "Action": "iam:ListRoles",
-        "Resource": "*",
-        "Condition": {"StringEquals": {"aws:PrincipalTag/UserName": "alice.smith"}},
-    }
-)
-
-
-@dataclass(frozen=True)
-class Portal:
-    center: IdentityCenter
-    account_a: str
-    account_b: str
-    alice: str
-    bob: str
-
-
-def permission_set(center: IdentityCenter, name: str, document: str, duration: str) -> str:
-    created = center.sso_admin.create_permission_set(
-        InstanceArn=center.instance_arn, Name=name, SessionDuration=duration
-    )
-    arn = str(created["PermissionSet"]["PermissionSetArn"])
-    center.sso_admin.put_inline_policy_to_permission_set(
-        InstanceArn=center.instance_arn, PermissionSetArn=arn, InlinePolicy=document
-    )
-    return arn
+from tests.harness import Server, fresh_database_url, start_server
 
 
 @pytest.fixture(scope="module")
 def portal(server: Server) -> Portal:
-    """Alice has Developer and Auditor in account A; Bob has Developer in B through a group."""
-    center = new_identity_center(server)
-    account_a = create_member_account(server, center.organizations, "Workloads A")
-    account_b = create_member_account(server, center.organizations, "Workloads B")
-    alice = new_user(
-        center.identitystore,
-        center.store_id,
-        "alice.smith",
-        Emails=[{"Value": "alice@example.com", "Type": "work", "Primary": True}],
-    )
-    bob = new_user(center.identitystore, center.store_id, "bob.jones")
-    engineers = new_group(center.identitystore, center.store_id, "Engineers")
-    center.identitystore.create_group_membership(
-        IdentityStoreId=center.store_id, GroupId=engineers, MemberId={"UserId": bob}
-    )
-    center.sso_admin.create_instance_access_control_attribute_configuration(
-        InstanceArn=center.instance_arn,
-        InstanceAccessControlAttributeConfiguration={
-            "AccessControlAttributes": [
-                {"Key": "UserName", "Value": {"Source": ["${path:userName}"]}},
-                {"Key": "Email", "Value": {"Source": ["${path:emails[primary eq true].value}"]}},
-            ]
-        },
-    )
-
-    developer = permission_set(center, "Developer", DEVELOPER_POLICY, "PT2H")
-    auditor = permission_set(center, "Auditor", AUDITOR_POLICY, "PT1H")
-    for arn, account, principal, kind in (
-        (developer, account_a, alice, "USER"),
-        (auditor, account_a, alice, "USER"),
-        (developer, account_b, engineers, "GROUP"),
-    ):
-        assert assign(center, arn, account, principal, kind)["Status"] == "SUCCEEDED"
-    return Portal(center, account_a, account_b, alice, bob)
+    return build_portal(server)
 
 
 def token_of(server: Server, portal: Portal, user_id: str) -> str:
