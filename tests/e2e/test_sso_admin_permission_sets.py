@@ -18,7 +18,15 @@ from tests.e2e.sso_admin_helpers import (
     new_permission_set,
     unique_name,
 )
-from tests.e2e.sts_helpers import unvalidated_client
+from tests.e2e.sts_helpers import (
+    assume,
+    assumed_role_arn,
+    put_role,
+    role_arn,
+    session_client,
+    trust,
+    unvalidated_client,
+)
 from tests.harness import Server, create_member_account, give_root_key
 
 PERMISSION_SET_ARN = re.compile(r"arn:aws:sso:::permissionSet/ssoins-[a-f0-9]{16}/ps-[a-f0-9]{16}")
@@ -582,3 +590,48 @@ def test_access_control_attributes_lifecycle(center: IdentityCenter) -> None:
     assert again_status == 400
     assert updated["InstanceAccessControlAttributeConfiguration"] == {"AccessControlAttributes": []}
     assert deleted_status == 400
+
+
+# IAM authorization on Identity Center resources
+
+
+def test_policy_scoped_to_one_set(server: Server, center: IdentityCenter) -> None:
+    allowed = new_permission_set(center)
+    other = new_permission_set(center)
+    role_name = unique_name("SetReader")
+    put_role(
+        server,
+        center.management.account_id,
+        role_name,
+        trust(center.management.account_id),
+        inline={
+            "read-one-set": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "sso:DescribePermissionSet",
+                        "Resource": [center.instance_arn, allowed],
+                    }
+                ],
+            }
+        },
+    )
+    reply = assume(server, center.management, role_arn(center.management.account_id, role_name))
+    reader = session_client(server, "sso-admin", reply["Credentials"])
+
+    described = reader.describe_permission_set(
+        InstanceArn=center.instance_arn, PermissionSetArn=allowed
+    )
+    status, error, _ = failure(
+        reader.describe_permission_set, InstanceArn=center.instance_arn, PermissionSetArn=other
+    )
+
+    assert described["PermissionSet"]["PermissionSetArn"] == allowed
+    assert status == 400
+    assert error["Code"] == "AccessDeniedException"
+    assert error["Message"] == (
+        f"User: {assumed_role_arn(center.management.account_id, 'tester', role_name)} is not "
+        f"authorized to perform: sso:DescribePermissionSet on resource: {other} because no "
+        "identity-based policy allows the sso:DescribePermissionSet action"
+    )

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, delete, select, update
 from orgstack.identity_center import Instance
 from orgstack.protocol.errors import ValidationException
 from orgstack.services.registry import Params, RequestContext, Result, operation
-from orgstack.services.sso_admin import access
+from orgstack.services.sso_admin import access, resources
 from orgstack.services.sso_admin.errors import ConflictException, ResourceNotFoundException
 from orgstack.store.schema_identity import sso_resources
 
@@ -62,7 +62,12 @@ def _require(context: RequestContext, instance: Instance) -> dict[str, Any]:
     return configuration
 
 
-@operation("sso-admin", "CreateInstanceAccessControlAttributeConfiguration", read_only=False)
+@operation(
+    "sso-admin",
+    "CreateInstanceAccessControlAttributeConfiguration",
+    read_only=False,
+    resources=resources.instance,
+)
 def create_configuration(context: RequestContext, params: Params) -> Result:
     instance = access.administered_instance(context, params["InstanceArn"])
     configuration = _checked(params)
@@ -82,14 +87,24 @@ def create_configuration(context: RequestContext, params: Params) -> Result:
     return {}
 
 
-@operation("sso-admin", "DescribeInstanceAccessControlAttributeConfiguration", read_only=True)
+@operation(
+    "sso-admin",
+    "DescribeInstanceAccessControlAttributeConfiguration",
+    read_only=True,
+    resources=resources.instance,
+)
 def describe_configuration(context: RequestContext, params: Params) -> Result:
     instance = access.administered_instance(context, params["InstanceArn"])
     configuration = _require(context, instance)
     return {"Status": ENABLED, "InstanceAccessControlAttributeConfiguration": configuration}
 
 
-@operation("sso-admin", "UpdateInstanceAccessControlAttributeConfiguration", read_only=False)
+@operation(
+    "sso-admin",
+    "UpdateInstanceAccessControlAttributeConfiguration",
+    read_only=False,
+    resources=resources.instance,
+)
 def update_configuration(context: RequestContext, params: Params) -> Result:
     instance = access.administered_instance(context, params["InstanceArn"])
     configuration = _checked(params)
@@ -102,7 +117,12 @@ def update_configuration(context: RequestContext, params: Params) -> Result:
     return {}
 
 
-@operation("sso-admin", "DeleteInstanceAccessControlAttributeConfiguration", read_only=False)
+@operation(
+    "sso-admin",
+    "DeleteInstanceAccessControlAttributeConfiguration",
+    read_only=False,
+    resources=resources.instance,
+)
 def delete_configuration(context: RequestContext, params: Params) -> Result:
     instance = access.administered_instance(context, params["InstanceArn"])
     _require(context, instance)

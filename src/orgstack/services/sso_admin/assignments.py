@@ -24,6 +24,7 @@ from orgstack.services.sso_admin import (
     assignment_store,
     permission_set_store,
     request_statuses,
+    resources,
     role_provisioning,
     status_listing,
 )
@@ -89,19 +90,28 @@ def _start(context: RequestContext, params: Params, kind: str, job_kind: str) ->
     return request
 
 
-@operation("sso-admin", "CreateAccountAssignment", read_only=False)
+@operation(
+    "sso-admin", "CreateAccountAssignment", read_only=False, resources=resources.assignment_target
+)
 def create_account_assignment(context: RequestContext, params: Params) -> Result:
     request = _start(context, params, request_statuses.ASSIGNMENT_CREATION, CREATE_JOB)
     return {"AccountAssignmentCreationStatus": request.reply()}
 
 
-@operation("sso-admin", "DeleteAccountAssignment", read_only=False)
+@operation(
+    "sso-admin", "DeleteAccountAssignment", read_only=False, resources=resources.assignment_target
+)
 def delete_account_assignment(context: RequestContext, params: Params) -> Result:
     request = _start(context, params, request_statuses.ASSIGNMENT_DELETION, DELETE_JOB)
     return {"AccountAssignmentDeletionStatus": request.reply()}
 
 
-@operation("sso-admin", "DescribeAccountAssignmentCreationStatus", read_only=True)
+@operation(
+    "sso-admin",
+    "DescribeAccountAssignmentCreationStatus",
+    read_only=True,
+    resources=resources.instance,
+)
 def describe_creation_status(context: RequestContext, params: Params) -> Result:
     instance = access.permission_set_instance(context, params["InstanceArn"])
     request = status_listing.require_request(
@@ -113,7 +123,12 @@ def describe_creation_status(context: RequestContext, params: Params) -> Result:
     return {"AccountAssignmentCreationStatus": request.reply()}
 
 
-@operation("sso-admin", "DescribeAccountAssignmentDeletionStatus", read_only=True)
+@operation(
+    "sso-admin",
+    "DescribeAccountAssignmentDeletionStatus",
+    read_only=True,
+    resources=resources.instance,
+)
 def describe_deletion_status(context: RequestContext, params: Params) -> Result:
     instance = access.permission_set_instance(context, params["InstanceArn"])
     request = status_listing.require_request(
@@ -125,21 +140,30 @@ def describe_deletion_status(context: RequestContext, params: Params) -> Result:
     return {"AccountAssignmentDeletionStatus": request.reply()}
 
 
-@operation("sso-admin", "ListAccountAssignmentCreationStatus", read_only=True)
+@operation(
+    "sso-admin", "ListAccountAssignmentCreationStatus", read_only=True, resources=resources.instance
+)
 def list_creation_status(context: RequestContext, params: Params) -> Result:
     return status_listing.list_requests(
         context, params, request_statuses.ASSIGNMENT_CREATION, "AccountAssignmentsCreationStatus"
     )
 
 
-@operation("sso-admin", "ListAccountAssignmentDeletionStatus", read_only=True)
+@operation(
+    "sso-admin", "ListAccountAssignmentDeletionStatus", read_only=True, resources=resources.instance
+)
 def list_deletion_status(context: RequestContext, params: Params) -> Result:
     return status_listing.list_requests(
         context, params, request_statuses.ASSIGNMENT_DELETION, "AccountAssignmentsDeletionStatus"
     )
 
 
-@operation("sso-admin", "ListAccountAssignments", read_only=True)
+@operation(
+    "sso-admin",
+    "ListAccountAssignments",
+    read_only=True,
+    resources=resources.assignments_in_account,
+)
 def list_account_assignments(context: RequestContext, params: Params) -> Result:
     instance, permission_set = access.instance_and_permission_set(context, params)
     found = assignment_store.for_account_and_set(
@@ -150,7 +174,9 @@ def list_account_assignments(context: RequestContext, params: Params) -> Result:
     return access.with_token({"AccountAssignments": [item.reply() for item in selected]}, token)
 
 
-@operation("sso-admin", "ListAccountAssignmentsForPrincipal", read_only=True)
+@operation(
+    "sso-admin", "ListAccountAssignmentsForPrincipal", read_only=True, resources=resources.instance
+)
 def list_account_assignments_for_principal(context: RequestContext, params: Params) -> Result:
     instance = access.permission_set_instance(context, params["InstanceArn"])
     account_id = (params.get("Filter") or {}).get("AccountId")

@@ -17,7 +17,12 @@ from sqlalchemy.exc import IntegrityError
 from orgstack.protocol.errors import ValidationException
 from orgstack.services.iam import aws_managed
 from orgstack.services.registry import Params, RequestContext, Result, operation
-from orgstack.services.sso_admin import access, permission_set_rules, permission_set_store
+from orgstack.services.sso_admin import (
+    access,
+    permission_set_rules,
+    permission_set_store,
+    resources,
+)
 from orgstack.services.sso_admin.errors import ConflictException, ResourceNotFoundException
 from orgstack.services.sso_admin.permission_set_store import PermissionSet
 
@@ -50,7 +55,12 @@ def _require_aws_managed(arn: str) -> aws_managed.AwsManagedPolicy:
 # Inline policy
 
 
-@operation("sso-admin", "PutInlinePolicyToPermissionSet", read_only=False)
+@operation(
+    "sso-admin",
+    "PutInlinePolicyToPermissionSet",
+    read_only=False,
+    resources=resources.permission_set,
+)
 def put_inline_policy(context: RequestContext, params: Params) -> Result:
     _, permission_set = access.instance_and_permission_set(context, params)
     document = permission_set_rules.check_inline_policy(params["InlinePolicy"])
@@ -59,7 +69,12 @@ def put_inline_policy(context: RequestContext, params: Params) -> Result:
     return {}
 
 
-@operation("sso-admin", "GetInlinePolicyForPermissionSet", read_only=True)
+@operation(
+    "sso-admin",
+    "GetInlinePolicyForPermissionSet",
+    read_only=True,
+    resources=resources.permission_set,
+)
 def get_inline_policy(context: RequestContext, params: Params) -> Result:
     """Return the inline policy; a set without one replies with no InlinePolicy member."""
     _, permission_set = access.instance_and_permission_set(context, params)
@@ -68,7 +83,12 @@ def get_inline_policy(context: RequestContext, params: Params) -> Result:
     return {"InlinePolicy": permission_set.inline_policy}
 
 
-@operation("sso-admin", "DeleteInlinePolicyFromPermissionSet", read_only=False)
+@operation(
+    "sso-admin",
+    "DeleteInlinePolicyFromPermissionSet",
+    read_only=False,
+    resources=resources.permission_set,
+)
 def delete_inline_policy(context: RequestContext, params: Params) -> Result:
     _, permission_set = access.instance_and_permission_set(context, params)
     updated = dataclasses.replace(permission_set, inline_policy=None, updated_at=context.now())
@@ -79,7 +99,12 @@ def delete_inline_policy(context: RequestContext, params: Params) -> Result:
 # AWS managed policies
 
 
-@operation("sso-admin", "AttachManagedPolicyToPermissionSet", read_only=False)
+@operation(
+    "sso-admin",
+    "AttachManagedPolicyToPermissionSet",
+    read_only=False,
+    resources=resources.permission_set,
+)
 def attach_managed_policy(context: RequestContext, params: Params) -> Result:
     _, permission_set = access.instance_and_permission_set(context, params)
     policy_arn = params["ManagedPolicyArn"]
@@ -97,7 +122,12 @@ def attach_managed_policy(context: RequestContext, params: Params) -> Result:
     return {}
 
 
-@operation("sso-admin", "DetachManagedPolicyFromPermissionSet", read_only=False)
+@operation(
+    "sso-admin",
+    "DetachManagedPolicyFromPermissionSet",
+    read_only=False,
+    resources=resources.permission_set,
+)
 def detach_managed_policy(context: RequestContext, params: Params) -> Result:
     _, permission_set = access.instance_and_permission_set(context, params)
     policy_arn = params["ManagedPolicyArn"]
@@ -109,7 +139,12 @@ def detach_managed_policy(context: RequestContext, params: Params) -> Result:
     return {}
 
 
-@operation("sso-admin", "ListManagedPoliciesInPermissionSet", read_only=True)
+@operation(
+    "sso-admin",
+    "ListManagedPoliciesInPermissionSet",
+    read_only=True,
+    resources=resources.permission_set,
+)
 def list_managed_policies(context: RequestContext, params: Params) -> Result:
     _, permission_set = access.instance_and_permission_set(context, params)
     arns = permission_set_store.managed_policy_arns(context.db, permission_set.arn)
@@ -132,7 +167,12 @@ def _reference(params: Params) -> tuple[str, str]:
     return reference["Name"], reference.get("Path") or permission_set_rules.DEFAULT_POLICY_PATH
 
 
-@operation("sso-admin", "AttachCustomerManagedPolicyReferenceToPermissionSet", read_only=False)
+@operation(
+    "sso-admin",
+    "AttachCustomerManagedPolicyReferenceToPermissionSet",
+    read_only=False,
+    resources=resources.permission_set,
+)
 def attach_customer_policy(context: RequestContext, params: Params) -> Result:
     _, permission_set = access.instance_and_permission_set(context, params)
     name, path = _reference(params)
@@ -151,7 +191,12 @@ def attach_customer_policy(context: RequestContext, params: Params) -> Result:
     return {}
 
 
-@operation("sso-admin", "DetachCustomerManagedPolicyReferenceFromPermissionSet", read_only=False)
+@operation(
+    "sso-admin",
+    "DetachCustomerManagedPolicyReferenceFromPermissionSet",
+    read_only=False,
+    resources=resources.permission_set,
+)
 def detach_customer_policy(context: RequestContext, params: Params) -> Result:
     _, permission_set = access.instance_and_permission_set(context, params)
     name, path = _reference(params)
@@ -163,7 +208,12 @@ def detach_customer_policy(context: RequestContext, params: Params) -> Result:
     return {}
 
 
-@operation("sso-admin", "ListCustomerManagedPolicyReferencesInPermissionSet", read_only=True)
+@operation(
+    "sso-admin",
+    "ListCustomerManagedPolicyReferencesInPermissionSet",
+    read_only=True,
+    resources=resources.permission_set,
+)
 def list_customer_policies(context: RequestContext, params: Params) -> Result:
     _, permission_set = access.instance_and_permission_set(context, params)
     references = permission_set_store.customer_policies(context.db, permission_set.arn)
@@ -192,7 +242,12 @@ def _boundary(params: Params) -> dict[str, Any]:
     return {"CustomerManagedPolicyReference": {"Name": reference["Name"], "Path": path}}
 
 
-@operation("sso-admin", "PutPermissionsBoundaryToPermissionSet", read_only=False)
+@operation(
+    "sso-admin",
+    "PutPermissionsBoundaryToPermissionSet",
+    read_only=False,
+    resources=resources.permission_set,
+)
 def put_permissions_boundary(context: RequestContext, params: Params) -> Result:
     _, permission_set = access.instance_and_permission_set(context, params)
     updated = dataclasses.replace(
@@ -202,7 +257,12 @@ def put_permissions_boundary(context: RequestContext, params: Params) -> Result:
     return {}
 
 
-@operation("sso-admin", "GetPermissionsBoundaryForPermissionSet", read_only=True)
+@operation(
+    "sso-admin",
+    "GetPermissionsBoundaryForPermissionSet",
+    read_only=True,
+    resources=resources.permission_set,
+)
 def get_permissions_boundary(context: RequestContext, params: Params) -> Result:
     _, permission_set = access.instance_and_permission_set(context, params)
     if permission_set.permissions_boundary is None:
@@ -210,7 +270,12 @@ def get_permissions_boundary(context: RequestContext, params: Params) -> Result:
     return {"PermissionsBoundary": permission_set.permissions_boundary}
 
 
-@operation("sso-admin", "DeletePermissionsBoundaryFromPermissionSet", read_only=False)
+@operation(
+    "sso-admin",
+    "DeletePermissionsBoundaryFromPermissionSet",
+    read_only=False,
+    resources=resources.permission_set,
+)
 def delete_permissions_boundary(context: RequestContext, params: Params) -> Result:
     _, permission_set = access.instance_and_permission_set(context, params)
     if permission_set.permissions_boundary is None:

@@ -22,6 +22,7 @@ from orgstack.services.sso_admin import (
     assignment_store,
     permission_set_rules,
     permission_set_store,
+    resources,
     role_provisioning,
     tagging,
 )
@@ -58,7 +59,7 @@ def _name_conflict(name: str) -> ConflictException:
     return ConflictException(f"PermissionSet with name {name} already exists.")
 
 
-@operation("sso-admin", "CreatePermissionSet", read_only=False)
+@operation("sso-admin", "CreatePermissionSet", read_only=False, resources=resources.instance)
 def create_permission_set(context: RequestContext, params: Params) -> Result:
     instance = access.permission_set_instance(context, params["InstanceArn"])
     name = params["Name"]
@@ -92,13 +93,13 @@ def create_permission_set(context: RequestContext, params: Params) -> Result:
     return {"PermissionSet": describe(permission_set)}
 
 
-@operation("sso-admin", "DescribePermissionSet", read_only=True)
+@operation("sso-admin", "DescribePermissionSet", read_only=True, resources=resources.permission_set)
 def describe_permission_set(context: RequestContext, params: Params) -> Result:
     _, permission_set = access.instance_and_permission_set(context, params)
     return {"PermissionSet": describe(permission_set)}
 
 
-@operation("sso-admin", "UpdatePermissionSet", read_only=False)
+@operation("sso-admin", "UpdatePermissionSet", read_only=False, resources=resources.permission_set)
 def update_permission_set(context: RequestContext, params: Params) -> Result:
     """Change the description, session duration or relay state; the set becomes outdated."""
     _, permission_set = access.instance_and_permission_set(context, params)
@@ -115,7 +116,7 @@ def update_permission_set(context: RequestContext, params: Params) -> Result:
     return {}
 
 
-@operation("sso-admin", "DeletePermissionSet", read_only=False)
+@operation("sso-admin", "DeletePermissionSet", read_only=False, resources=resources.permission_set)
 def delete_permission_set(context: RequestContext, params: Params) -> Result:
     """Delete a set that no account assignment uses, with the roles it left provisioned."""
     _, permission_set = access.instance_and_permission_set(context, params)
@@ -127,7 +128,7 @@ def delete_permission_set(context: RequestContext, params: Params) -> Result:
     return {}
 
 
-@operation("sso-admin", "ListPermissionSets", read_only=True)
+@operation("sso-admin", "ListPermissionSets", read_only=True, resources=resources.instance)
 def list_permission_sets(context: RequestContext, params: Params) -> Result:
     instance = access.permission_set_instance(context, params["InstanceArn"])
     arns = [
@@ -150,7 +151,12 @@ def _status_matches(
     return latest == (status_filter == LATEST_PROVISIONED)
 
 
-@operation("sso-admin", "ListPermissionSetsProvisionedToAccount", read_only=True)
+@operation(
+    "sso-admin",
+    "ListPermissionSetsProvisionedToAccount",
+    read_only=True,
+    resources=resources.sets_in_account,
+)
 def list_permission_sets_provisioned_to_account(context: RequestContext, params: Params) -> Result:
     instance = access.permission_set_instance(context, params["InstanceArn"])
     account_id = params["AccountId"]
@@ -171,7 +177,12 @@ def list_permission_sets_provisioned_to_account(context: RequestContext, params:
     return access.with_token({"PermissionSets": selected}, token)
 
 
-@operation("sso-admin", "ListAccountsForProvisionedPermissionSet", read_only=True)
+@operation(
+    "sso-admin",
+    "ListAccountsForProvisionedPermissionSet",
+    read_only=True,
+    resources=resources.permission_set,
+)
 def list_accounts_for_provisioned_permission_set(context: RequestContext, params: Params) -> Result:
     _, permission_set = access.instance_and_permission_set(context, params)
     status_filter = params.get("ProvisioningStatus")

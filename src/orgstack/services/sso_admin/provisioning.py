@@ -21,6 +21,7 @@ from orgstack.services.sso_admin import (
     access,
     permission_set_store,
     request_statuses,
+    resources,
     role_provisioning,
     status_listing,
 )
@@ -39,7 +40,9 @@ AWS_ACCOUNT = "AWS_ACCOUNT"
 TARGET_ID_REQUIRED_MESSAGE = "TargetId is required when TargetType is AWS_ACCOUNT."
 
 
-@operation("sso-admin", "ProvisionPermissionSet", read_only=False)
+@operation(
+    "sso-admin", "ProvisionPermissionSet", read_only=False, resources=resources.provisioning_target
+)
 def provision_permission_set(context: RequestContext, params: Params) -> Result:
     instance, permission_set = access.instance_and_permission_set(context, params)
     target_type = params["TargetType"]
@@ -58,7 +61,12 @@ def provision_permission_set(context: RequestContext, params: Params) -> Result:
     return {"PermissionSetProvisioningStatus": request.reply()}
 
 
-@operation("sso-admin", "DescribePermissionSetProvisioningStatus", read_only=True)
+@operation(
+    "sso-admin",
+    "DescribePermissionSetProvisioningStatus",
+    read_only=True,
+    resources=resources.instance,
+)
 def describe_provisioning_status(context: RequestContext, params: Params) -> Result:
     instance = access.permission_set_instance(context, params["InstanceArn"])
     request = status_listing.require_request(
@@ -70,7 +78,9 @@ def describe_provisioning_status(context: RequestContext, params: Params) -> Res
     return {"PermissionSetProvisioningStatus": request.reply()}
 
 
-@operation("sso-admin", "ListPermissionSetProvisioningStatus", read_only=True)
+@operation(
+    "sso-admin", "ListPermissionSetProvisioningStatus", read_only=True, resources=resources.instance
+)
 def list_provisioning_status(context: RequestContext, params: Params) -> Result:
     return status_listing.list_requests(
         context, params, request_statuses.PROVISIONING, "PermissionSetsProvisioningStatus"

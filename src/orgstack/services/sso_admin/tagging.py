@@ -17,7 +17,7 @@ from sqlalchemy import Connection, delete, select
 from orgstack import identity_center
 from orgstack.identity_center import Instance
 from orgstack.services.registry import Params, RequestContext, Result, operation
-from orgstack.services.sso_admin import access, permission_set_store
+from orgstack.services.sso_admin import access, permission_set_store, resources
 from orgstack.services.sso_admin.errors import (
     ResourceNotFoundException,
     ServiceQuotaExceededException,
@@ -121,7 +121,7 @@ def _write(context: RequestContext, instance: Instance, resource_arn: str, tags:
     save_tags(context.db, resource_arn, instance.instance_arn, tags, context.now())
 
 
-@operation("sso-admin", "TagResource", read_only=False)
+@operation("sso-admin", "TagResource", read_only=False, resources=resources.tagged_resource)
 def tag_resource(context: RequestContext, params: Params) -> Result:
     instance = _resource_instance(context, params)
     resource_arn = params["ResourceArn"]
@@ -130,7 +130,7 @@ def tag_resource(context: RequestContext, params: Params) -> Result:
     return {}
 
 
-@operation("sso-admin", "UntagResource", read_only=False)
+@operation("sso-admin", "UntagResource", read_only=False, resources=resources.tagged_resource)
 def untag_resource(context: RequestContext, params: Params) -> Result:
     instance = _resource_instance(context, params)
     resource_arn = params["ResourceArn"]
@@ -140,7 +140,7 @@ def untag_resource(context: RequestContext, params: Params) -> Result:
     return {}
 
 
-@operation("sso-admin", "ListTagsForResource", read_only=True)
+@operation("sso-admin", "ListTagsForResource", read_only=True, resources=resources.tagged_resource)
 def list_tags_for_resource(context: RequestContext, params: Params) -> Result:
     instance = _resource_instance(context, params)
     resource_arn = params["ResourceArn"]
