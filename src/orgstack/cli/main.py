@@ -118,6 +118,10 @@ def build_parser() -> argparse.ArgumentParser:
     _audit_parser(commands)
     _policy_parser(commands)
     _identity_center_parser(commands)
+
+    from orgstack.cli import simulate_commands
+
+    simulate_commands.add_parser(commands, _store_options)
     return parser
 
 
@@ -126,6 +130,9 @@ def _identity_center_parser(commands: argparse._SubParsersAction[argparse.Argume
         "identity-center", help="manage the IAM Identity Center organization instance"
     )
     center_commands = identity_center.add_subparsers(dest="identity_center_command", required=True)
+    from orgstack.cli import signin_commands
+
+    signin_commands.add_parsers(center_commands, _store_options)
     enable = center_commands.add_parser(
         "enable",
         help="enable the organization instance from the management account (works while the "
@@ -212,7 +219,14 @@ def _audit_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from orgstack.cli import audit_commands, commands, identity_center_commands, policy_commands
+    from orgstack.cli import (
+        audit_commands,
+        commands,
+        identity_center_commands,
+        policy_commands,
+        signin_commands,
+        simulate_commands,
+    )
 
     handlers = {
         "serve": commands.serve,
@@ -220,7 +234,8 @@ def main(argv: list[str] | None = None) -> int:
         "accounts": commands.accounts,
         "audit": audit_commands.export,
         "policy": policy_commands.run,
-        "identity-center": identity_center_commands.enable,
+        "identity-center": lambda args: signin_commands.run(args, identity_center_commands.enable),
+        "simulate": simulate_commands.run,
     }
     try:
         return handlers[args.command](args)
