@@ -11,7 +11,7 @@ import sys
 import boto3
 import pytest
 
-from tests.harness import CLIENT_CONFIG, Server, start_server, fresh_database_url
+from tests.harness import CLIENT_CONFIG, Server, fresh_database_url, start_server
 
 
 def _orgstack(server: Server, *arguments: str) -> subprocess.CompletedProcess[str]:
