@@ -15,6 +15,7 @@ from orgstack.protocol.json11 import error as json_error
 from orgstack.protocol.wire import HttpRequest, HttpResponse
 from orgstack.server.pipeline import Pipeline
 from orgstack.server.routing import UnroutableRequest
+from orgstack.web import app as web_app
 
 log = logging.getLogger("orgstack.server")
 
@@ -39,6 +40,9 @@ class OrgstackApp:
         self.pipeline = pipeline
         self._lifespan = lifespan
         self._limiter = anyio.CapacityLimiter(WORKER_THREADS)
+        self._portal = web_app.build(
+            pipeline.database, pipeline.clock, pipeline.box, pipeline.settings
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -53,6 +57,10 @@ class OrgstackApp:
             return
         if path == CLOCK_PATH and self.pipeline.settings.test_clock:
             await self._clock(scope, receive, send)
+            return
+        # Browser pages of the access portal; their form posts must not reach the Query protocol.
+        if web_app.is_portal_path(path):
+            await self._portal(scope, receive, send)
             return
 
         try:
