@@ -14,7 +14,7 @@ SCOPES = ["sso:account:access"]
 
 
 def register(oidc: Any, scopes: list[str] | None = None, **extra: Any) -> dict[str, Any]:
-    """Register a public client, with `sso:account:access` unless `scopes` says otherwise."""
+    """Register a public client, with `sso:account:access` unless `scopes` is given."""
     request: dict[str, Any] = {"clientName": "tests", "clientType": "public", **extra}
     chosen = SCOPES if scopes is None else scopes
     if chosen:

@@ -1,6 +1,7 @@
-"""The access portal API (botocore `sso`) with tokens from sso-oidc: accounts and roles of the
-signed-in user, role credentials that work against the server and are held to the permission
-set, and tokens that stop working when they expire or the user signs out."""
+"""The access portal API (botocore `sso`) with tokens from sso-oidc.
+
+Covered: the signed-in user's accounts and roles, role credentials that work against the server
+and are held to the permission set, and tokens that stop working at expiry or sign-out."""
 
 from __future__ import annotations
 

@@ -285,7 +285,7 @@ class Pipeline:
                 failure.__dict__["audit_event"] = failed_event
                 if not getattr(failure, "keeps_changes", False):
                     raise
-                # The failure's writes (a device-code poll's time, a revocation) must persist:
+                # The failure's writes (a device-code poll's time, a revocation) must persist, so
                 # the transaction commits and the failure is raised after it.
                 kept_failures.append(failure)
                 return {}, failed_event, None

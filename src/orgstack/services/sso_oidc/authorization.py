@@ -155,7 +155,7 @@ def complete_authorization(
 
 
 def deny_authorization(request: AuthorizationRequest) -> str:
-    """Return the redirect URL that tells the client the user refused."""
+    """Return the redirect URL that reports the user's refusal (`error=access_denied`)."""
     return error_redirect(
         request.redirect_uri, "access_denied", "The user denied the request.", request.state
     )

@@ -184,7 +184,7 @@ def authenticate(
     """Return the client when the id and secret match and the secret has not expired.
 
     Raises InvalidClientException otherwise, with one description for an unknown id and a wrong
-    secret, so that the answer does not tell which client ids exist.
+    secret, so that the response does not reveal which client ids exist.
     """
     client = find(connection, client_id)
     presented = grant_store.hash_secret(client_secret)

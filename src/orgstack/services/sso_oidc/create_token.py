@@ -1,6 +1,6 @@
 """CreateToken: exchange a device code, an authorization code or a refresh token for tokens.
 
-SSO OIDC API reference, CreateToken; RFC 8628 section 3.5 for the device code answers, RFC 7636
+SSO OIDC API reference, CreateToken; RFC 8628 section 3.5 for the device code errors, RFC 7636
 for PKCE, RFC 6749 section 6 and the OAuth 2.0 Security BCP (RFC 9700 section 4.14) for refresh
 token rotation: a rotated refresh token presented again ends the whole sign-in session.
 """
@@ -79,7 +79,7 @@ def _with_refresh(client: Client) -> bool:
 def _device_code(
     connection: Connection, client: Client, device_code: str, now: dt.datetime
 ) -> tokens.IssuedTokens:
-    """Answer one poll of the device flow (RFC 8628 section 3.5)."""
+    """Handle one poll of the device flow (RFC 8628 section 3.5)."""
     grant = grant_store.find(connection, DEVICE_CODE, device_code, lock=True)
     if grant is None or grant.client_id != client.client_id or grant.status == USED:
         raise InvalidGrantException("Invalid device code provided.")
@@ -95,7 +95,7 @@ def _device_code(
 
 
 def _poll_pending(connection: Connection, grant: Grant, now: dt.datetime) -> None:
-    """Record the poll, then answer slow_down to a poll inside the interval, else pending."""
+    """Record the poll, then raise slow_down for a poll inside the interval, else pending."""
     record = dict(grant.record)
     interval = int(record.get("interval", device.INTERVAL_SECONDS))
     too_soon = grant.last_polled_at is not None and now - grant.last_polled_at < dt.timedelta(

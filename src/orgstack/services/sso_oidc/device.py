@@ -2,7 +2,8 @@
 
 The device authorization grant (RFC 8628): the client gets a device code, which it keeps secret
 and polls with, and a user code, which the user confirms on the portal's device page after
-signing in. Codes live 10 minutes and the client polls every second, as AWS answers.
+signing in. Codes expire after 10 minutes and the client polls every second, the values AWS
+returns.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from orgstack.services.sso_oidc.grant_store import APPROVED, DENIED, DEVICE_CODE
 
 EXPIRES_IN_SECONDS = 600
 INTERVAL_SECONDS = 1
-# RFC 8628 section 3.5: each slow_down answer adds 5 seconds to the polling interval.
+# RFC 8628 section 3.5: each slow_down error adds 5 seconds to the polling interval.
 SLOW_DOWN_STEP_SECONDS = 5
 # RFC 8628 section 6.1: consonants only, so that codes spell no words and have no look-alikes
 # (no 0/O, 1/I/L confusion because there are no digits or vowels). 20^8 codes, 34.6 bits.
@@ -33,7 +34,7 @@ DEVICE_PAGE_FRAGMENT = "/#/device"
 
 @dataclass(frozen=True)
 class DeviceAuthorization:
-    """What the device approval page shows and acts on."""
+    """A device authorization as the device approval page shows it and acts on it."""
 
     user_code: str
     client_id: str
@@ -112,7 +113,7 @@ def format_user_code(code: str) -> str:
 def find_device_authorization(
     connection: Connection, user_code: str, now: dt.datetime
 ) -> DeviceAuthorization | None:
-    """Return the pending or answered device authorization with this user code.
+    """Return the device authorization with this user code, pending, approved or denied.
 
     The code is compared without regard to case, dashes and spaces. None when no unexpired
     authorization has it. The caller (the portal's device page) limits how often one visitor may

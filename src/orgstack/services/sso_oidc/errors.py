@@ -1,6 +1,6 @@
 """The errors of sso-oidc, one class per error code of botocore's model (sso-oidc 2019-06-10).
 
-AWS answers these as OAuth 2.0 errors (RFC 6749 section 5.2): the body carries `error`, the
+AWS returns these as OAuth 2.0 errors (RFC 6749 section 5.2): the body carries `error`, the
 OAuth error code, and `error_description`, and no `message`, so clients see an empty message.
 NOTE: AWS's `error_description` texts are not documented; the ones here state the rule that
 failed.
@@ -18,7 +18,7 @@ class OAuthError(AwsError):
 
     oauth_error: ClassVar[str] = ""
     # True for a failure whose writes the pipeline commits instead of rolling back: a device-code
-    # poll records its time even when the answer is "pending" or "slow down", and a replayed
+    # poll records its time even when the error is "pending" or "slow down", and a replayed
     # code or refresh token revokes the tokens issued from it.
     keeps_changes: bool = False
 

@@ -1,8 +1,8 @@
 """Device codes, authorization codes, access tokens and refresh tokens in `oidc_grants`.
 
-Every grant is stored under the SHA-256 hash of its secret value, so the table never holds a value
-that a client could present. `record_json` keeps what each kind needs beside the columns: the
-scopes, the start URL of a device authorization, the redirect URI and code challenge of an
+Every grant is stored under the SHA-256 hash of its secret value, so the table never contains a
+value that a client could present. `record_json` keeps what each kind needs beside the columns:
+the scopes, the start URL of a device authorization, the redirect URI and code challenge of an
 authorization code, the instance of a token.
 """
 

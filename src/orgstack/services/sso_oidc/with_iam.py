@@ -33,7 +33,7 @@ KNOWN_GRANTS = frozenset(
         "requestedTokenType",
         "codeVerifier",
     ),
-    notes="Every grant type is answered with UnsupportedGrantTypeException.",
+    notes="Every grant type is rejected with UnsupportedGrantTypeException.",
 )
 def create_token_with_iam(context: RequestContext, params: Params) -> Result:
     # TODO: issue tokens for customer managed applications: that needs sso-admin applications

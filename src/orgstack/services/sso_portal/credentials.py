@@ -46,7 +46,7 @@ def get_role_credentials(context: RequestContext, params: Params) -> Result:
     provisioned = permission_set_store.provisioning(context.db, permission_set.arn, account_id)
     role = store.load_role(context.db, account_id, provisioned.role_name) if provisioned else None
     if role is None:
-        # NOTE: AWS's answer for an assignment whose role is not provisioned yet is not
+        # NOTE: AWS's response to an assignment whose role is not provisioned yet is not
         # documented; it is refused like an unassigned role.
         raise ForbiddenException()
 

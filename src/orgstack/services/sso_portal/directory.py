@@ -1,5 +1,5 @@
-"""What a signed-in user may use: the accounts and permission sets assigned to the user directly
-or through a group of the identity store."""
+"""Lookup of the accounts and permission sets assigned to a signed-in user, directly or through a
+group of the identity store."""
 
 from __future__ import annotations
 
