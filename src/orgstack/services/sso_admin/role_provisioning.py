@@ -61,6 +61,8 @@ def saml_provider_arn(instance: Instance, account_id: str) -> str:
     The 16 hex digits are derived from the instance and account, so every role of the instance in
     one account names the same provider.
     """
+    # NOTE: orgstack stores no IAM SAML providers, so the provider this ARN names is not created
+    # in the account; the portal issues the role's credentials without SAML.
     digest = hashlib.sha256(f"{instance.instance_arn}|{account_id}".encode()).hexdigest()[:16]
     return f"arn:aws:iam::{account_id}:saml-provider/AWSSSO_{digest}_DO_NOT_DELETE"
 
