@@ -62,7 +62,7 @@ def saml_provider_arn(instance: Instance, account_id: str) -> str:
     one account names the same provider.
     """
     # NOTE: orgstack stores no IAM SAML providers, so the provider this ARN names is not created
-    # in the account; the portal issues the role's credentials without SAML.
+    # in the account. The portal issues the role's credentials without SAML.
     digest = hashlib.sha256(f"{instance.instance_arn}|{account_id}".encode()).hexdigest()[:16]
     return f"arn:aws:iam::{account_id}:saml-provider/AWSSSO_{digest}_DO_NOT_DELETE"
 
