@@ -2,7 +2,8 @@
 DeleteInstanceAccessControlAttributeConfiguration.
 
 The configuration maps session tag keys to identity store attributes (such as
-`${path:enterprise.department}`); it is stored whole, one `sso_resources` row per instance.
+`${path:enterprise.department}`). It is stored whole, one `sso_resources` row per instance, and
+the access portal turns it into session tags on the credentials it issues.
 Shapes and errors follow botocore's sso-admin model (2020-07-20).
 """
 
@@ -26,9 +27,6 @@ ENABLED = "ENABLED"
 EXISTS_MESSAGE = "An attribute-based access control configuration already exists for the instance."
 MISSING_MESSAGE = "No attribute-based access control configuration exists for the instance."
 DUPLICATE_KEY_MESSAGE = "Access control attribute keys must be unique: {key} is repeated."
-
-# NOTE: the attributes are stored and returned; the access portal does not turn them into session
-# tags on the credentials it issues yet.
 
 
 def stored(connection: Connection, instance_arn: str) -> dict[str, Any] | None:
