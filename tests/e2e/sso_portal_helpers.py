@@ -37,6 +37,7 @@ class Portal:
     account_b: str
     alice: str
     bob: str
+    developer_arn: str
 
 
 def permission_set(center: IdentityCenter, name: str, document: str, duration: str) -> str:
@@ -84,4 +85,4 @@ def build_portal(server: Server) -> Portal:
         (developer, account_b, engineers, "GROUP"),
     ):
         assert assign(center, arn, account, principal, kind)["Status"] == "SUCCEEDED"
-    return Portal(center, account_a, account_b, alice, bob)
+    return Portal(center, account_a, account_b, alice, bob, developer)

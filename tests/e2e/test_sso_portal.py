@@ -18,11 +18,12 @@ from orgstack import identity_center
 from orgstack.store.schema import audit_events
 from tests.e2e.identity_center_helpers import account_instance, new_user
 from tests.e2e.organization_helpers import failure
+from tests.e2e.sso_admin_helpers import assign
 from tests.e2e.sso_flow_helpers import sign_in
 from tests.e2e.sso_portal_helpers import Portal, build_portal
 from tests.e2e.sts_helpers import session_client
 from tests.e2e.test_sso_oidc_device import oauth_failure
-from tests.harness import Server, fresh_database_url, start_server
+from tests.harness import Server, create_member_account, fresh_database_url, start_server
 
 
 @pytest.fixture(scope="module")
@@ -159,6 +160,26 @@ def test_unassigned_role_is_forbidden(server: Server, portal: Portal) -> None:
     ]
 
     assert failures == [(403, "ForbiddenException", "No access")] * 4
+
+
+def test_closed_account_leaves_portal(server: Server, portal: Portal) -> None:
+    center = portal.center
+    closing = create_member_account(server, center.organizations, "Closing")
+    user_id = new_user(center.identitystore, center.store_id, "closing.user")
+    assert assign(center, portal.developer_arn, closing, user_id)["Status"] == "SUCCEEDED"
+    token = token_of(server, portal, user_id)
+    sso = server.client("sso")
+    assert [item["accountId"] for item in sso.list_accounts(accessToken=token)["accountList"]] == [
+        closing
+    ]
+
+    center.organizations.close_account(AccountId=closing)
+
+    assert sso.list_accounts(accessToken=token)["accountList"] == []
+    denied = oauth_failure(
+        sso.get_role_credentials, accessToken=token, accountId=closing, roleName="Developer"
+    )
+    assert denied[:3] == (403, "ForbiddenException", "No access")
 
 
 def test_missing_or_unknown_token_is_unauthorized(server: Server) -> None:

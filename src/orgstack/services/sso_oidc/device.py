@@ -78,10 +78,17 @@ def start_device_authorization(context: RequestContext, params: Params) -> Resul
         ),
     )
 
+    # NOTE: `startUrl` is recorded but not checked against the instances' start URLs, because
+    # every instance shares the server's portal; the user's instance is known at approval.
     verification_uri = identity_center.start_url(context.settings.base_url) + DEVICE_PAGE_FRAGMENT
     shown_code = format_user_code(user_code)
-    # The device code is the client's secret for polling, so the audit event leaves it out.
-    context.audit.response_elements = {"expiresIn": EXPIRES_IN_SECONDS}
+    # The audit event leaves out both codes: the device code is the client's secret for polling,
+    # and the user code (also in the complete URI) is what a user approves.
+    context.audit.response_elements = {
+        "verificationUri": verification_uri,
+        "expiresIn": EXPIRES_IN_SECONDS,
+        "interval": INTERVAL_SECONDS,
+    }
     return {
         "deviceCode": device_code,
         "userCode": shown_code,

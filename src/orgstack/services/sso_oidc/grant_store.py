@@ -4,6 +4,8 @@ Every grant is stored under the SHA-256 hash of its secret value, so the table n
 value that a client could present. `record_json` keeps what each kind needs beside the columns:
 the scopes, the start URL of a device authorization, the redirect URI and code challenge of an
 authorization code, the instance of a token.
+
+NOTE: expired grants are not deleted yet, so the table grows by a few rows per sign-in.
 """
 
 from __future__ import annotations

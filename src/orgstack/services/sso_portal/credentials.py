@@ -40,7 +40,7 @@ def get_role_credentials(context: RequestContext, params: Params) -> Result:
         for item in directory.permission_sets_in(context.db, session, account_id)
         if item.name == role_name
     ]
-    if not matches:
+    if not matches or not directory.is_active(context.db, account_id):
         raise ForbiddenException()
     permission_set = matches[0]
     provisioned = permission_set_store.provisioning(context.db, permission_set.arn, account_id)

@@ -15,6 +15,8 @@ from orgstack.store.schema_identity import identitystore_memberships
 
 USER = "USER"
 GROUP = "GROUP"
+# Suspended and closing accounts drop out of the portal, and their roles give no credentials.
+ACTIVE = "ACTIVE"
 
 
 @dataclass(frozen=True)
@@ -51,17 +53,24 @@ def assigned(
 
 
 def accounts_of(connection: Connection, session: PortalSession) -> list[AccountView]:
-    """Return the accounts with at least one assignment for the user, ordered by account id."""
+    """Return the active accounts with an assignment for the user, ordered by account id."""
     account_ids = sorted({item.account_id for item in assigned(connection, session)})
     if not account_ids:
         return []
     rows = connection.execute(
         select(accounts.c.id, accounts.c.name, accounts.c.email).where(
-            accounts.c.id.in_(account_ids)
+            accounts.c.id.in_(account_ids), accounts.c.status == ACTIVE
         )
     )
     views = [AccountView(row.id, row.name, row.email) for row in rows]
     return sorted(views, key=lambda view: view.account_id)
+
+
+def is_active(connection: Connection, account_id: str) -> bool:
+    found = connection.execute(
+        select(accounts.c.id).where(accounts.c.id == account_id, accounts.c.status == ACTIVE)
+    ).first()
+    return found is not None
 
 
 def permission_sets_in(
