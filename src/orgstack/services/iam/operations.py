@@ -9,4 +9,5 @@ from orgstack.services.iam import (  # noqa: F401  (imported to register their o
     policy_versions,
     role_policies,
     roles,
+    simulate,
 )
