@@ -7,7 +7,6 @@ import json
 import time
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from orgstack.store.schema import audit_events
@@ -258,10 +257,6 @@ def test_role_policy_change_applies_to_open_session(server: Server) -> None:
     assert refused.message.endswith("identity-based policy")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="policy.denial_message writes 'in a identity-based policy'; AWS writes 'in an'",
-)
 def test_identity_policy_explicit_deny_message(server: Server) -> None:
     session_arn, orgs = _deny_organizations_inline(server, "admin")
 

@@ -39,7 +39,8 @@ def denial_message(result: EvaluationResult) -> str | None:
         message += f" on resource: {request.resource}"
     type_name = POLICY_TYPE_NAMES[result.denied_by]
     if result.decision is Decision.EXPLICIT_DENY:
-        return f"{message} with an explicit deny in a {type_name}"
+        article = "an" if type_name[0] in "aeiou" else "a"
+        return f"{message} with an explicit deny in {article} {type_name}"
     return f"{message} because no {type_name} allows the {request.action} action"
 
 

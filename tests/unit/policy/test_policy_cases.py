@@ -46,6 +46,6 @@ def test_denial_message_names_layer(case: dict[str, Any]) -> None:
     assert message is not None
     assert message.startswith(f"User: {case['request']['principal_arn']} is not authorized")
     if case["expected"] == "ExplicitDeny":
-        assert " with an explicit deny in a " in message
+        assert " with an explicit deny in a" in message
     else:
         assert f"allows the {case['request']['action']} action" in message
