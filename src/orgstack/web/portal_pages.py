@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from orgstack import identity_center
 from orgstack.services.signin import events, portal_access, self_service
 from orgstack.services.signin.context import StepContext, enabled_user, user_name_of
 from orgstack.services.sso_portal.errors import UnauthorizedException
@@ -98,7 +99,8 @@ async def show_credentials(portal: Portal, request: Request) -> Response:
             **values,
             "creds": issued,
             "expiration": expiration.strftime("%Y-%m-%d %H:%M:%S UTC"),
-            "start_url": instance.start_url or "",
+            # The URL this server answers at; an instance row may keep the URL of another port.
+            "start_url": identity_center.start_url(portal.settings.base_url),
             "region": str(instance.settings.get("primary_region") or portal_access.REGION),
         }
 

@@ -56,6 +56,8 @@ async def show_login(portal: Portal, request: Request) -> Response:
             return None, None, None
         session = None if restart else flow.pending(context, session_id_of(request))
         if session is not None:
+            if "next" in request.query_params:
+                flow.redirect_after(context, session, next_path)
             return session_id_of(request), None, session
         instance = portal_instance(context.connection, directory)
         if instance is None:
@@ -70,6 +72,16 @@ async def show_login(portal: Portal, request: Request) -> Response:
         return redirect(next_path)
     response = _step_page(portal, request, session_id, session, None)
     portal.set_session_cookie(request, response, session_id)
+    if request.query_params.get("directory"):
+        # Later visits without `?directory=` (device links, shortcuts) find the same directory.
+        http.set_cookie(
+            response,
+            request,
+            portal.settings.base_url,
+            http.DIRECTORY_COOKIE,
+            session.identity_store_id,
+            http.KNOWN_DEVICE_SECONDS,
+        )
     return response
 
 

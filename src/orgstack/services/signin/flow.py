@@ -82,6 +82,12 @@ def pending(context: StepContext, session_id: str | None) -> PortalSession | Non
     return session if context.now < session.expires_at else None
 
 
+def redirect_after(context: StepContext, session: PortalSession, next_path: str) -> None:
+    """Change where the browser goes once signed in (the last page that asked for sign-in)."""
+    session.state["next"] = next_path
+    session_store.save_state(context.connection, session, context.now)
+
+
 def persist(context: StepContext, session: PortalSession, result: StepResult) -> None:
     """Save the state of a session that is still signing in (a finished one was replaced)."""
     if result.signed_in_session_id is None:
