@@ -1,4 +1,4 @@
-"""Where each statement of a policy document sits in its text, as line and column.
+"""Line and column of each statement in the text of a policy document.
 
 IAM's simulation results report a matched statement's `StartPosition` and `EndPosition`. Lines and
 columns count from 1. The start is the statement's opening `{` and the end is the column just
@@ -50,7 +50,7 @@ def _statement_ranges(document: str) -> list[tuple[int, int]]:
         return []
     found: list[tuple[int, int]] = []
     for key, start, end in _members(document, index):
-        # JSON objects keep the last of duplicate keys, and so do policy parsers.
+        # The policy grammar rejects duplicate keys, so a valid policy has one `Statement`.
         if key == "Statement":
             found = _elements(document, start, end)
     return found

@@ -44,7 +44,7 @@ _NOT_HONOURED = ("ResourceHandlingOption",)
 
 @dataclass(frozen=True)
 class Scenario:
-    """Who makes the simulated requests, in which account, and under which SCPs."""
+    """The caller of the simulated requests, its account, and the SCPs over that account."""
 
     principal_arn: str
     principal_account: str

@@ -18,8 +18,8 @@ from orgstack.simulation.positions import Span, statement_spans
 # `SourcePolicyType` values. IAM's replies use "IAM Policy" for documents passed in
 # `PolicyInputList`, "Permissions Boundary Policy" for boundaries, and the model's enum values
 # (`role`, `aws-managed`, `user-managed`, `resource`) for the others.
-# NOTE: the types of role policies, boundary inputs and the resource policy follow the model's
-# enum and replies quoted by users; they are not checked against IAM itself.
+# NOTE: the types of role policies, boundary inputs and the resource policy are not checked
+# against IAM itself. They follow the model's enum and replies that users have published.
 INPUT_POLICY = "IAM Policy"
 BOUNDARY_POLICY = "Permissions Boundary Policy"
 ROLE_POLICY = "role"

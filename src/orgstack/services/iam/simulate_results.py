@@ -98,7 +98,8 @@ def _statement(ref: StatementRef, policies: PolicySet) -> dict[str, Any]:
 def _allowed_by_organizations(result: EvaluationResult) -> bool | None:
     """Return whether every SCP level allows the request; None when SCPs did not apply.
 
-    The management account is exempt from SCPs, so its requests are allowed by Organizations.
+    A principal exempt from SCPs (the management account, a service-linked role) is allowed by
+    Organizations.
     """
     skipped = any(layer is Layer.SCP for layer, _ in result.skipped_layers)
     if result.scp_levels is None:
