@@ -17,7 +17,7 @@ os.environ["AWS_CONFIG_FILE"] = os.devnull
 os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
 os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 
-from tests.harness import Account, Server, start_server, fresh_database_url
+from tests.harness import Account, Server, fresh_database_url, start_server
 
 
 @pytest.fixture(scope="session")

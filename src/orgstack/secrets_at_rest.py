@@ -36,7 +36,7 @@ class SecretBox:
         return self._fernet.encrypt(plaintext.encode()).decode()
 
     def derive_key(self, purpose: str) -> bytes:
-        """Return a key for `purpose` (such as signing pagination tokens) derived from the master key.
+        """Return a key for `purpose` (such as signing page tokens), derived from the master key.
 
         Every replica that shares the master key derives the same key.
         """
