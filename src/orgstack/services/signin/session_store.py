@@ -119,13 +119,14 @@ def revoke_user_sessions(
     now: dt.datetime,
     keep_hash: str | None = None,
 ) -> int:
-    """End every portal session of the user except `keep_hash`; return how many were open."""
+    """End the user's unexpired portal sessions except `keep_hash`; return how many ended."""
     result = connection.execute(
         update(portal_sessions)
         .where(
             portal_sessions.c.identity_store_id == store_id,
             portal_sessions.c.user_id == user_id,
             portal_sessions.c.revoked_at.is_(None),
+            portal_sessions.c.expires_at > now,
             portal_sessions.c.session_hash != (keep_hash or ""),
         )
         .values(revoked_at=now)
