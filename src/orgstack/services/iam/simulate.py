@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from orgstack.authorize import store
 from orgstack.policy import Layer, Layers, PolicyKind, PolicyLevel, Request, evaluate
+from orgstack.protocol.errors import AwsError
 from orgstack.services.iam import principal_policies, role_store
 from orgstack.services.iam.errors import InvalidInputException, NoSuchEntityException
 from orgstack.services.iam.pagination import page
@@ -40,6 +41,12 @@ _SOURCE_ARN = re.compile(
 )
 _AWS_MANAGED_PREFIX = "arn:aws:iam::aws:policy/"
 _NOT_HONOURED = ("ResourceHandlingOption",)
+
+
+class PolicyEvaluationException(AwsError):
+    """The engine could not evaluate a policy; the message names the policy and statement."""
+
+    query_code = "PolicyEvaluation"
 
 
 @dataclass(frozen=True)
@@ -193,7 +200,13 @@ def _simulate(
                 principal_account=scenario.principal_account,
                 resource_account=_account_of(resource) or scenario.resource_owner,
             )
-            results.append(evaluation_result(evaluate(request, layers), policies))
+            result = evaluate(request, layers)
+            if result.errors:
+                # A stored policy that no longer validates; input policies were checked on entry.
+                raise PolicyEvaluationException(
+                    f"The policy could not be evaluated: {result.errors[0]}"
+                )
+            results.append(evaluation_result(result, policies))
 
     # Results keep their order of evaluation, so the position is the marker's sort key.
     numbered = list(enumerate(results))

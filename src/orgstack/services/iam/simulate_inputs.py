@@ -10,7 +10,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from orgstack.policy import Layer, PolicyKind, PolicyRef, PolicySyntaxError, compile_policy
+from orgstack.policy import (
+    FindingType,
+    Layer,
+    PolicyKind,
+    PolicyRef,
+    PolicySyntaxError,
+    compile_policy,
+    validate,
+)
 from orgstack.policy.request import ContextValue
 from orgstack.services.iam.errors import InvalidInputException
 from orgstack.simulation.positions import Span, statement_spans
@@ -60,13 +68,25 @@ class PolicySet:
     sources: dict[tuple[Layer, str], Source] = field(default_factory=dict)
 
     def add(self, layer: Layer, key: str, source: Source, kind: PolicyKind) -> None:
-        """Compile `source` as a policy of `layer`; raise InvalidInput if it does not parse."""
+        """Compile `source` as a policy of `layer`.
+
+        Raises InvalidInput with the first validation error, such as an unknown condition
+        operator, which the engine would otherwise only report at evaluation.
+        """
+        errors = [
+            finding.message
+            for finding in validate(source.document, kind)
+            if finding.finding_type is FindingType.ERROR
+        ]
         try:
             ref = PolicyRef(key, compile_policy(source.document, kind))
         except PolicySyntaxError as error:
+            # Validation reports the same problem in plainer words, when it finds it.
+            errors.append(str(error))
+        if errors:
             raise InvalidInputException(
-                f"The policy `{source.policy_id}` is not valid: {error}"
-            ) from None
+                f"The policy `{source.policy_id}` is not valid: {errors[0]}"
+            )
         self.sources[(layer, key)] = source
         if layer is Layer.IDENTITY:
             self.identity.append(ref)
