@@ -181,16 +181,66 @@ def test_principal_policy_scp_blocks(member: Member) -> None:
             "MissingContextValues": [],
             "OrganizationsDecisionDetail": {"AllowedByOrganizations": False},
             "PermissionsBoundaryDecisionDetail": {"AllowedByPermissionsBoundary": True},
-            "EvalDecisionDetails": {},
             "ResourceSpecificResults": [
                 {
                     "EvalResourceName": OBJECT_ARN,
                     "EvalResourceDecision": "explicitDeny",
                     "MatchedStatements": [],
                     "MissingContextValues": [],
-                    "EvalDecisionDetails": {},
                     "PermissionsBoundaryDecisionDetail": {"AllowedByPermissionsBoundary": True},
                 }
+            ],
+        }
+    ]
+
+
+def test_principal_policy_each_resource(member: Member) -> None:
+    open_role = f"arn:aws:iam::{member.account_id}:role/Open"
+    locked_role = f"arn:aws:iam::{member.account_id}:role/Locked"
+    deny = {"Effect": "Deny", "Action": "iam:GetRole", "Resource": locked_role}
+    document = json.dumps({"Version": "2012-10-17", "Statement": [deny]})
+    start, end = _one_line_span(document, deny)
+    deny_statement = {
+        "SourcePolicyId": "PolicyInputList.1",
+        "SourcePolicyType": "IAM Policy",
+        "StartPosition": start,
+        "EndPosition": end,
+    }
+
+    reply = member.iam.simulate_principal_policy(
+        PolicySourceArn=member.role_arn,
+        ActionNames=["iam:GetRole"],
+        ResourceArns=[open_role, locked_role],
+        PolicyInputList=[document],
+    )
+
+    assert reply["EvaluationResults"] == [
+        {
+            "EvalActionName": "iam:GetRole",
+            "EvalResourceName": "*",
+            "EvalDecision": "explicitDeny",
+            "MatchedStatements": [_app_statement(), _boundary_statement(), deny_statement],
+            "MissingContextValues": [],
+            "OrganizationsDecisionDetail": {"AllowedByOrganizations": True},
+            "PermissionsBoundaryDecisionDetail": {"AllowedByPermissionsBoundary": True},
+            "EvalDecisionDetails": {},
+            "ResourceSpecificResults": [
+                {
+                    "EvalResourceName": open_role,
+                    "EvalResourceDecision": "allowed",
+                    "MatchedStatements": [_app_statement(), _boundary_statement()],
+                    "MissingContextValues": [],
+                    "EvalDecisionDetails": {},
+                    "PermissionsBoundaryDecisionDetail": {"AllowedByPermissionsBoundary": True},
+                },
+                {
+                    "EvalResourceName": locked_role,
+                    "EvalResourceDecision": "explicitDeny",
+                    "MatchedStatements": [deny_statement],
+                    "MissingContextValues": [],
+                    "EvalDecisionDetails": {},
+                    "PermissionsBoundaryDecisionDetail": {"AllowedByPermissionsBoundary": True},
+                },
             ],
         }
     ]

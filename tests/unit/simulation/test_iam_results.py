@@ -60,7 +60,7 @@ def _result(action: str, policies: PolicySet, management: bool) -> dict[str, obj
         scp_levels=_scp_levels(),
         principal_account_is_management=management,
     )
-    return evaluation_result(evaluate(Request(action, "*", ROLE), layers), policies)
+    return evaluation_result([evaluate(Request(action, "*", ROLE), layers)], policies, False)
 
 
 def test_organizations_detail_member_denied() -> None:
@@ -90,7 +90,8 @@ def test_boundary_detail_deny() -> None:
     policies = _policies(boundary=DENY_SQS)
     layers = Layers(identity=tuple(policies.identity), boundary=policies.boundary)
 
-    result = evaluation_result(evaluate(Request("sqs:SendMessage", "*", ROLE), layers), policies)
+    request = Request("sqs:SendMessage", "*", ROLE)
+    result = evaluation_result([evaluate(request, layers)], policies, False)
 
     assert result["EvalDecision"] == "explicitDeny"
     assert result["PermissionsBoundaryDecisionDetail"] == {"AllowedByPermissionsBoundary": False}

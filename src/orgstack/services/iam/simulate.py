@@ -2,9 +2,9 @@
 
 SimulatePrincipalPolicy evaluates a role's identity policies and permissions boundary as stored,
 plus any input policies, under the SCPs of the caller's account. SimulateCustomPolicy evaluates only
-the policies in the request. Each action is evaluated on each resource (`*` when none is given),
-and the context contains exactly the `ContextEntries`, so keys a policy reads and the request lacks
-are reported in `MissingContextValues`.
+the policies in the request. Each action is evaluated on each resource (`*` when none is given)
+and gets one result. The context contains exactly the `ContextEntries`, so keys a policy reads and
+the request lacks are reported in `MissingContextValues`.
 """
 
 from __future__ import annotations
@@ -188,10 +188,13 @@ def _simulate(
         principal_account_is_management=scenario.is_management,
     )
     context = context_entries(params)
+    resources = resource_arns(params)
+    per_resource = bool(params.get("ResourceArns"))
 
-    results = []
+    replies = []
     for action in actions:
-        for resource in resource_arns(params):
+        results = []
+        for resource in resources:
             request = Request(
                 action=action,
                 resource=resource,
@@ -206,10 +209,11 @@ def _simulate(
                 raise PolicyEvaluationException(
                     f"The policy could not be evaluated: {result.errors[0]}"
                 )
-            results.append(evaluation_result(result, policies))
+            results.append(result)
+        replies.append(evaluation_result(results, policies, per_resource))
 
-    # Results keep their order of evaluation, so the position is the marker's sort key.
-    numbered = list(enumerate(results))
+    # Results keep the order of ActionNames, so the position is the marker's sort key.
+    numbered = list(enumerate(replies))
     shown, paging = page(numbered, params, lambda item: f"{item[0]:08d}")
     return {"EvaluationResults": [result for _, result in shown], **paging}
 
