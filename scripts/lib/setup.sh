@@ -33,6 +33,12 @@ install_debian_packages() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
 }
 
+# ensure_chromium: install Debian's Chromium, which the portal's browser tests drive through
+# Playwright (Playwright's own browser download is never used).
+ensure_chromium() {
+  [ -x /usr/bin/chromium ] || install_debian_packages chromium
+}
+
 # ensure_venv EXTRAS: create .venv and install orgstack with the given extras ("" or "test,bench"),
 # skipping pip when pyproject.toml has not changed since the last install.
 ensure_venv() {
