@@ -21,7 +21,7 @@ APPLICATION_RESOURCE_TYPE = "AWS::SSO::Application"
 ISSUER_RESOURCE_TYPE = "AWS::SSO::TrustedTokenIssuer"
 USER = "USER"
 # NOTE: AWS does not document the messages for a missing application, trusted token issuer or
-# principal; these name the missing resource.
+# principal, so these name the missing resource.
 APPLICATION_NOT_FOUND = "Application {arn} not found."
 ISSUER_NOT_FOUND = "Trusted token issuer {arn} not found."
 PRINCIPAL_NOT_FOUND = "{principal_type} {principal_id} not found in identity store {store_id}."

@@ -15,7 +15,7 @@ from orgstack.services.sso_admin import access, application_access, application_
 from orgstack.services.sso_admin.application_store import Record
 from orgstack.services.sso_admin.errors import ConflictException, ResourceNotFoundException
 
-# NOTE: AWS does not document these messages; each states the rule that failed.
+# AWS does not document these messages, so each states the rule that failed.
 EXISTS_MESSAGE = "{principal_type} {principal_id} is already assigned to the application."
 MISSING_MESSAGE = "{principal_type} {principal_id} is not assigned to the application."
 

@@ -7,8 +7,7 @@ method is one `sso_resources` row keyed `<application ARN>/authentication-method
 policy is a resource-based policy that names who may call CreateTokenWithIAM for the application.
 Shapes and errors follow botocore's sso-admin model (2020-07-20).
 
-NOTE: the settings are stored, validated and returned; sso-oidc does not consult them when it
-issues tokens.
+sso-oidc does not consult these settings when it issues tokens.
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from orgstack.services.sso_admin.errors import ResourceNotFoundException
 # default for customer managed applications), and background sessions are off.
 DEFAULT_ASSIGNMENT_REQUIRED = True
 DEFAULT_BACKGROUND_SESSIONS = "DISABLED"
-# NOTE: AWS does not document these messages; each states the rule that failed.
+# AWS does not document these messages, so each states the rule that failed.
 METHOD_MISSING_MESSAGE = "The application has no {method_type} authentication method."
 POLICY_INVALID_MESSAGE = "The ActorPolicy is not a valid resource-based policy: {reason}"
 
@@ -100,7 +99,7 @@ def _checked_policy(method: dict[str, Any]) -> dict[str, Any]:
     """Return the method after parsing its actor policy as a resource-based policy."""
     policy = method["Iam"]["ActorPolicy"] if method.get("Iam") else None
     if not isinstance(policy, dict):
-        raise ValidationException(POLICY_INVALID_MESSAGE.format(reason="it must be a JSON object."))
+        raise ValidationException(POLICY_INVALID_MESSAGE.format(reason="expected a JSON object."))
     try:
         parse(policy, PolicyKind.RESOURCE)
     except PolicySyntaxError as error:

@@ -1,14 +1,13 @@
 """Grants and access scopes of one application: Put, Get, Delete and ListApplicationGrants, and
 Put, Get, Delete and ListApplicationAccessScopes.
 
-A grant says how the application may obtain tokens (an OAuth 2.0 grant type with its settings); an
-access scope says which scope the application may request, optionally for given target
+A grant sets how the application may obtain tokens (an OAuth 2.0 grant type with its settings).
+An access scope names a scope the application may request, optionally for given target
 applications. Each is one `sso_resources` row keyed under the application's ARN
 (`…/grant/<grant type>`, `…/scope/<scope>`). Shapes and errors follow botocore's sso-admin model
 (2020-07-20).
 
-NOTE: grants and scopes are stored, validated and returned; sso-oidc does not consult them when
-it issues tokens.
+sso-oidc does not consult grants and scopes when it issues tokens.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ GRANT_MEMBERS = {
     "urn:ietf:params:oauth:grant-type:jwt-bearer": "JwtBearer",
     "urn:ietf:params:oauth:grant-type:token-exchange": "TokenExchange",
 }
-# NOTE: AWS does not document these messages; each states the rule that failed.
+# AWS does not document these messages, so each states the rule that failed.
 GRANT_MEMBER_MESSAGE = "A grant of type {grant_type} must set exactly the Grant member {member}."
 GRANT_MISSING_MESSAGE = "The application has no grant of type {grant_type}."
 SCOPE_MISSING_MESSAGE = "The application has no access scope {scope}."

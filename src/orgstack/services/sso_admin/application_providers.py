@@ -2,8 +2,9 @@
 
 Application providers are owned by AWS, not by an instance, so any signed-in caller may read them.
 The catalogue holds the two customer managed providers that the IAM Identity Center API reference
-and user guide name: `custom` (OAuth 2.0 applications, the only provider that CreateApplication
-accepts) and `custom-saml` (SAML 2.0 applications, which AWS creates from the console only).
+and user guide name. `custom` is for OAuth 2.0 applications and is the only provider that
+CreateApplication accepts. `custom-saml` is for SAML 2.0 applications, which AWS creates from the
+console only.
 Source: IAM Identity Center API reference, "CreateApplication" (its note on the providers it
 supports), and the user guide, "Customer managed applications". The display texts are orgstack's.
 """
@@ -19,10 +20,10 @@ from orgstack.services.sso_admin.errors import ResourceNotFoundException
 PROVIDER_ARN_PREFIX = "arn:aws:sso::aws:applicationProvider/"
 CUSTOM_OAUTH = PROVIDER_ARN_PREFIX + "custom"
 CUSTOM_SAML = PROVIDER_ARN_PREFIX + "custom-saml"
-# Providers that CreateApplication accepts; AWS rejects the others with UNSUPPORTED_MESSAGE.
+# Providers that CreateApplication accepts. AWS rejects the others with UNSUPPORTED_MESSAGE.
 CREATABLE = frozenset({CUSTOM_OAUTH})
 UNSUPPORTED_MESSAGE = "The application provider with arn '{arn}' is not supported for this action."
-# NOTE: AWS does not document the message for an unknown provider; this one names it.
+# AWS does not document the message for an unknown provider, so this one names it.
 NOT_FOUND_MESSAGE = "Application provider {arn} not found."
 
 CATALOGUE: dict[str, dict[str, Any]] = {

@@ -6,8 +6,9 @@ An application is a customer managed OAuth 2.0 application of one instance, stor
 Names are unique within an instance. Shapes and errors follow botocore's sso-admin model
 (2020-07-20) and the API reference pages of the same names.
 
-NOTE: applications are stored and validated only. orgstack signs no user in to an application
-and issues no OAuth token for one, whatever its status, portal options or settings.
+NOTE: applications and their settings (assignments, grants, access scopes, authentication
+methods) are stored and validated only. orgstack signs no user in to an application, and sso-oidc
+does not consult these settings when it issues tokens.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from orgstack.services.sso_admin.errors import ConflictException
 
 ENABLED = "ENABLED"
 APPLICATION_ORIGIN = "APPLICATION"
-# NOTE: AWS does not document these messages; each states the rule that failed.
+# AWS does not document these messages, so each states the rule that failed.
 NAME_TAKEN_MESSAGE = "An application named {name} already exists in this instance."
 TOKEN_REUSED_MESSAGE = "The ClientToken was already used with different parameters."  # noqa: S105 (a message)
 URL_REQUIRED_MESSAGE = "ApplicationUrl is required when the sign-in Origin is APPLICATION."
@@ -56,7 +57,7 @@ def new_application_arn(instance: Instance) -> str:
 
 @operation("sso-admin", "CreateApplication", read_only=False, resources=resources.instance)
 def create_application(context: RequestContext, params: Params) -> Result:
-    """Create an OAuth 2.0 application; a retry with the same ClientToken returns the first one."""
+    """Create an OAuth 2.0 application. A retry with the same ClientToken returns the first one."""
     instance = access.administered_instance(context, params["InstanceArn"])
     provider_arn = params["ApplicationProviderArn"]
     if provider_arn not in application_providers.CREATABLE:
@@ -191,7 +192,7 @@ def list_applications(context: RequestContext, params: Params) -> Result:
     resources=application_access.application_resources,
 )
 def update_application(context: RequestContext, params: Params) -> Result:
-    """Change the name, description, status or sign-in options; members not given stay."""
+    """Change the name, description, status or sign-in options. Members not given stay unchanged."""
     instance, application = application_access.application(context, params["ApplicationArn"])
     record = dict(application.record)
     if params.get("Name") is not None:

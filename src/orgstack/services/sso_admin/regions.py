@@ -25,7 +25,7 @@ ACTIVE = "ACTIVE"
 ADDING = "ADDING"
 REMOVING = "REMOVING"
 DEFAULT_PRIMARY_REGION = "us-east-1"
-# NOTE: AWS does not document these messages; each states the rule from the API reference.
+# AWS does not document these messages, so each states the rule from the API reference.
 ALREADY_ADDED_MESSAGE = "The Region {region} is already enabled for this instance."
 NOT_ADDED_MESSAGE = "The Region {region} is not enabled for this instance."
 PRIMARY_MESSAGE = "The primary Region {region} cannot be removed."

@@ -29,7 +29,7 @@ from orgstack.services.sso_admin import (
 from orgstack.services.sso_admin.application_store import Record
 from orgstack.services.sso_admin.errors import ConflictException
 
-# NOTE: AWS does not document these messages; each states the rule that failed.
+# AWS does not document these messages, so each states the rule that failed.
 NAME_TAKEN_MESSAGE = "A trusted token issuer named {name} already exists in this instance."
 TOKEN_REUSED_MESSAGE = "The ClientToken was already used with different parameters."  # noqa: S105 (a message)
 CONFIGURATION_REQUIRED_MESSAGE = (
@@ -72,7 +72,7 @@ def _retried(issuers: list[Record], token: str | None, request: dict[str, Any]) 
 
 @operation("sso-admin", "CreateTrustedTokenIssuer", read_only=False, resources=resources.instance)
 def create_trusted_token_issuer(context: RequestContext, params: Params) -> Result:
-    """Create an OIDC_JWT issuer; a retry with the same ClientToken returns the first one."""
+    """Create an OIDC_JWT issuer. A retry with the same ClientToken returns the first one."""
     instance = access.administered_instance(context, params["InstanceArn"])
     configuration = params["TrustedTokenIssuerConfiguration"]
     if configuration.get("OidcJwtConfiguration") is None:
@@ -146,7 +146,7 @@ def list_trusted_token_issuers(context: RequestContext, params: Params) -> Resul
     resources=application_access.issuer_resources,
 )
 def update_trusted_token_issuer(context: RequestContext, params: Params) -> Result:
-    """Rename the issuer or change its claim mapping; the issuer URL cannot change."""
+    """Rename the issuer or change its claim mapping. The issuer URL cannot change."""
     instance, issuer = application_access.trusted_token_issuer(
         context, params["TrustedTokenIssuerArn"]
     )
@@ -171,10 +171,7 @@ def update_trusted_token_issuer(context: RequestContext, params: Params) -> Resu
     resources=application_access.issuer_resources,
 )
 def delete_trusted_token_issuer(context: RequestContext, params: Params) -> Result:
-    """Delete the issuer and its tags.
-
-    NOTE: a JwtBearer grant that names the issuer keeps naming it after the delete.
-    """
+    """Delete the issuer and its tags. A JwtBearer grant that names the issuer keeps the ARN."""
     _instance, issuer = application_access.trusted_token_issuer(
         context, params["TrustedTokenIssuerArn"]
     )
