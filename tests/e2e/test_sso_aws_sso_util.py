@@ -1,0 +1,123 @@
+"""aws-sso-util 4.33 as a second real client.
+
+Its headless login runs the device flow against sso-oidc with the device-flow token fetcher that
+aws-sso-lib vendors from botocore, and `roles` reads the portal API.
+
+The tool is found through `ORGSTACK_AWS_SSO_UTIL` or on PATH; the tests are skipped without it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.sso_flow_helpers import approve
+from tests.e2e.sso_portal_helpers import Portal, build_portal
+from tests.harness import Server
+
+USER_CODE = re.compile(r"\b[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}\b")
+EXECUTABLE = os.environ.get("ORGSTACK_AWS_SSO_UTIL") or shutil.which("aws-sso-util")
+
+pytestmark = pytest.mark.skipif(EXECUTABLE is None, reason="aws-sso-util is not installed")
+
+
+@pytest.fixture(scope="module")
+def portal(server: Server) -> Portal:
+    return build_portal(server)
+
+
+def tool_env(home: Path, server: Server) -> dict[str, str]:
+    """Return an environment with a fresh HOME, no AWS configuration and the server's endpoint."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    (home / ".aws").mkdir(parents=True, exist_ok=True)
+    (home / ".aws" / "config").write_text("")
+    env.update(
+        {
+            "HOME": str(home),
+            "AWS_CONFIG_FILE": str(home / ".aws" / "config"),
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_ENDPOINT_URL": server.endpoint,
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+def login(server: Server, portal: Portal, home: Path, user_id: str) -> None:
+    """Run `aws-sso-util login --headless`, approve its user code as the user, and wait."""
+    assert EXECUTABLE is not None
+    command = [EXECUTABLE, "login", f"{server.endpoint}/start", "us-east-1", "--headless"]
+    process = subprocess.Popen(
+        command,
+        env=tool_env(home, server),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        output = _approve_shown_code(server, portal, process, user_id)
+        assert process.wait(timeout=60) == 0, output + (
+            process.stdout.read() if process.stdout else ""
+        )
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def _approve_shown_code(
+    server: Server, portal: Portal, process: subprocess.Popen[str], user_id: str
+) -> str:
+    assert process.stdout is not None
+    seen = ""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        seen += line
+        found = USER_CODE.search(line)
+        if found is not None:
+            assert approve(server, found.group(0), portal.center.store_id, user_id)
+            return seen
+    raise AssertionError(f"aws-sso-util printed no user code:\n{seen}")
+
+
+def test_headless_login_then_roles(server: Server, portal: Portal, tmp_path: Path) -> None:
+    assert EXECUTABLE is not None
+    login(server, portal, tmp_path, portal.alice)
+
+    listed = subprocess.run(
+        [
+            EXECUTABLE,
+            "roles",
+            "--sso-start-url",
+            f"{server.endpoint}/start",
+            "--sso-region",
+            "us-east-1",
+            "--no-header",
+            "--sort-by",
+            "id,role",
+        ],
+        env=tool_env(tmp_path, server),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert listed.returncode == 0, listed.stderr
+    rows = [line.split() for line in listed.stdout.splitlines() if line.strip()]
+    assert [(row[0], row[-1]) for row in rows] == [
+        (portal.account_a, "Auditor"),
+        (portal.account_a, "Developer"),
+    ]
