@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from orgstack.store.db import Database
 from orgstack.web import http
 
 T = TypeVar("T")
+log = logging.getLogger("orgstack.web")
 TEMPLATES = Path(__file__).parent / "templates"
 CSRF_FAILED = "The form expired or did not come from this site. Reload the page and try again."
 
@@ -34,7 +36,7 @@ class CsrfError(Exception):
 
 @dataclass(frozen=True)
 class Portal:
-    """What the pages share: the store, the clock, the key box and the server settings."""
+    """The state every page shares: the store, the clock, the key box and the server settings."""
 
     database: Database
     clock: Clock
@@ -93,6 +95,7 @@ def session_id_of(request: Request) -> str | None:
 def check_csrf(session: PortalSession | None, submitted: str) -> None:
     """Raise CsrfError unless `submitted` is the session's token."""
     if session is None or not session_store.csrf_matches(session, submitted):
+        log.info("portal form rejected: CSRF token missing or invalid, or no session")
         raise CsrfError
 
 

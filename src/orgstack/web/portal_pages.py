@@ -99,7 +99,7 @@ async def show_credentials(portal: Portal, request: Request) -> Response:
             **values,
             "creds": issued,
             "expiration": expiration.strftime("%Y-%m-%d %H:%M:%S UTC"),
-            # The URL this server answers at; an instance row may keep the URL of another port.
+            # An instance row may store the URL of another port, so show the one of this server.
             "start_url": identity_center.start_url(portal.settings.base_url),
             "region": str(instance.settings.get("primary_region") or portal_access.REGION),
         }

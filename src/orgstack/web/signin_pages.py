@@ -1,4 +1,4 @@
-"""The sign-in pages: one form per step, posted back and answered with a redirect or the form."""
+"""The sign-in pages: one form per step, posted back and followed by a redirect or the form."""
 
 from __future__ import annotations
 

@@ -49,7 +49,7 @@ def reset_password(context: StepContext, store_id: str | None, user_name: str) -
 def revoke_sessions(context: StepContext, store_id: str | None, user_name: str) -> int:
     """End the user's portal browser sessions; return how many were open.
 
-    NOTE: access tokens that the AWS CLI holds are not revoked here; they run until they expire.
+    NOTE: access tokens issued to the AWS CLI are not revoked here, so they work until they expire.
     """
     user = find_user(context, store_id, user_name)
     return session_store.revoke_user_sessions(

@@ -1,4 +1,4 @@
-"""The signed-in user's answers to device authorizations (RFC 8628) and PKCE requests.
+"""Approval or denial of device authorizations (RFC 8628) and PKCE requests by the signed-in user.
 
 User codes have about 35 bits, so failed lookups are limited per address and per user.
 """

@@ -1,4 +1,4 @@
-"""What every sign-in and portal step needs: the store connection, time, keys and the caller."""
+"""The context of each sign-in and portal step: the store connection, time, keys and the caller."""
 
 from __future__ import annotations
 

@@ -21,14 +21,14 @@ TOTP = "TOTP"
 
 SIGNIN_SOURCE = "signin.amazonaws.com"
 SSO_SOURCE = "sso.amazonaws.com"
-# NOTE: the sources and names of self-service MFA and password changes and of consent answers
+# NOTE: the sources and names of self-service MFA and password changes and of consent decisions
 # (ApproveDeviceAuthorization …) are this project's choice; AWS's sign-in guide does not list them.
 DIRECTORY_SOURCE = "sso-directory.amazonaws.com"
 
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acted and from where, as the record's identity and source fields show it."""
+    """The user and client address that the record's identity and source fields show."""
 
     account_id: str
     user_id: str | None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 import secrets
 from dataclasses import dataclass
 
@@ -27,6 +28,8 @@ from orgstack.services.signin import (
 )
 from orgstack.services.signin.context import StepContext, enabled_user, user_name_of
 from orgstack.services.signin.session_store import PortalSession
+
+log = logging.getLogger("orgstack.signin")
 
 # Steps a pre-authentication session can be at; the web pages map each to a form.
 USERNAME = "username"
@@ -48,7 +51,7 @@ MFA_BLOCKED = (
 
 @dataclass(frozen=True)
 class StepResult:
-    """Where the visitor goes next: a step, an error message, and the new session after sign-in."""
+    """The outcome of a step: the next step, an error message, and the new session after sign-in."""
 
     step: str
     error: str | None = None
@@ -123,7 +126,7 @@ def submit_password(
 ) -> StepResult:
     """Check the password; then ask for a new one, for MFA, or finish signing in.
 
-    `known_device` tells whether the browser passed MFA for this user before, which lets the
+    `known_device` is true when the browser passed MFA for this user before, which lets the
     context-aware MFA mode skip the code.
     """
     user_id = session.state.get("pending_user_id")
@@ -316,15 +319,25 @@ def _user_key(instance: Instance, user_id: str) -> str:
 def _blocked(context: StepContext, instance: Instance, user_id: str | None) -> str | None:
     """Return the lockout message when this address or this user failed too often."""
     message = TOO_MANY.format(minutes=max(1, rate_limits.retry_after(context.now) // 60))
+    if _limited(context, instance, user_id):
+        log.warning(
+            "portal sign-in rejected by rate limit store_id=%s user_id=%s source_ip=%s",
+            instance.identity_store_id,
+            user_id,
+            context.source_ip,
+        )
+        return message
+    return None
+
+
+def _limited(context: StepContext, instance: Instance, user_id: str | None) -> bool:
     if rate_limits.is_blocked(
         context.connection, rate_limits.IP_SIGN_IN, context.source_ip, context.now
     ):
-        return message
-    if user_id and rate_limits.is_blocked(
-        context.connection, rate_limits.USER_SIGN_IN, _user_key(instance, user_id), context.now
-    ):
-        return message
-    return None
+        return True
+    return bool(user_id) and rate_limits.is_blocked(
+        context.connection, rate_limits.USER_SIGN_IN, _user_key(instance, str(user_id)), context.now
+    )
 
 
 def _fail(
@@ -334,6 +347,13 @@ def _fail(
         context.connection, rate_limits.IP_SIGN_IN, context.source_ip, context.now
     )
     user_id = session.state.get("pending_user_id")
+    log.info(
+        "portal sign-in failed credential_type=%s store_id=%s user_id=%s source_ip=%s",
+        credential_type,
+        instance.identity_store_id,
+        user_id,
+        context.source_ip,
+    )
     if user_id:
         rate_limits.record_failure(
             context.connection, rate_limits.USER_SIGN_IN, _user_key(instance, user_id), context.now

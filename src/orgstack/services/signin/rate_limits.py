@@ -25,7 +25,7 @@ class Limit:
     max_failures: int
 
 
-# Five wrong passwords or codes lock one user for the rest of the window; one address may fail
+# Five wrong passwords or codes lock one user for the rest of the window. One address may fail
 # more often, because several users can share it behind a NAT.
 USER_SIGN_IN = Limit("signin-user", 5)
 IP_SIGN_IN = Limit("signin-ip", 30)

@@ -1,5 +1,5 @@
-"""What a signed-in portal user does to their own sign-in: re-authenticate, change the password,
-and register or remove authenticator apps.
+"""Self-service sign-in changes of a signed-in portal user: re-authentication, a new password,
+and registering or removing authenticator apps.
 
 Changing a password or an MFA device needs a re-authentication (password, and a TOTP code when
 the user has a device) within the last five minutes, so that an unattended browser is not enough.

@@ -1,6 +1,6 @@
 """Rows of `portal_sessions`: browser sessions of the access portal, stored server-side.
 
-The browser holds a random session id; the table stores only its SHA-256 hash, so a copy of the
+The browser keeps a random session id, and the table stores only its SHA-256 hash, so a copy of the
 database does not let anyone take over a session. `state` records the sign-in steps passed.
 """
 
