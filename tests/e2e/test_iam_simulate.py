@@ -517,3 +517,107 @@ def test_custom_policy_caller_must_be_user(member: Member) -> None:
         "InvalidInput",
         f"The CallerArn `{member.role_arn}` is not valid: pass the ARN of an IAM user.",
     )
+
+
+def test_principal_policy_exclude_inline(member: Member) -> None:
+    excluded = {"InlinePolicyIdentifier": {"PolicyName": "AppAccess", "AttachmentType": "role",
+                                           "AttachmentName": "App"}}  # fmt: skip
+
+    reply = member.iam.simulate_principal_policy(
+        PolicySourceArn=member.role_arn,
+        ActionNames=["iam:GetRole"],
+        PolicyExclusionList=[excluded],
+    )
+
+    result = reply["EvaluationResults"][0]
+    assert result["EvalDecision"] == "implicitDeny"
+    assert result["MatchedStatements"] == []
+
+
+def test_principal_policy_exclude_boundary(member: Member) -> None:
+    reply = member.iam.simulate_principal_policy(
+        PolicySourceArn=member.role_arn,
+        ActionNames=["sqs:ReceiveMessage"],
+        PolicyExclusionList=[{"PolicyType": "permission-boundary"}],
+    )
+
+    result = reply["EvaluationResults"][0]
+    assert result["EvalDecision"] == "allowed"
+    assert result["MatchedStatements"] == [_app_statement()]
+    assert "PermissionsBoundaryDecisionDetail" not in result
+
+
+def test_principal_policy_exclude_scps(member: Member) -> None:
+    reply = member.iam.simulate_principal_policy(
+        PolicySourceArn=member.role_arn,
+        ActionNames=["s3:GetObject"],
+        PolicyExclusionList=[{"PolicyType": "scp"}],
+    )
+
+    result = reply["EvaluationResults"][0]
+    assert result["EvalDecision"] == "allowed"
+    assert "OrganizationsDecisionDetail" not in result
+
+
+def test_principal_policy_exclude_unmatched_arn(member: Member) -> None:
+    reply = member.iam.simulate_principal_policy(
+        PolicySourceArn=member.role_arn,
+        ActionNames=["iam:GetRole"],
+        PolicyExclusionList=[{"PolicyArn": "arn:aws:iam::aws:policy/Read?nly*"}],
+    )
+
+    assert reply["EvaluationResults"][0]["EvalDecision"] == "allowed"
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        (
+            {"PolicyArn": "arn:aws:iam::aws:policy/*Read*Only"},
+            "The PolicyArn `arn:aws:iam::aws:policy/*Read*Only` in PolicyExclusionList is not "
+            "valid: use a managed policy ARN with at most one * in the policy name.",
+        ),
+    ],
+)
+def test_principal_policy_exclusion_invalid(
+    member: Member, entry: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        member.iam.simulate_principal_policy(
+            PolicySourceArn=member.role_arn,
+            ActionNames=["iam:GetRole"],
+            PolicyExclusionList=[entry],
+        )
+
+    assert _error(raised) == (400, "InvalidInput", message)
+
+
+def test_custom_policy_organization_levels(member: Member) -> None:
+    allow_all = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+        }
+    )
+    allow_iam = json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:*",
+                                                 "Resource": "*"}]}
+    )  # fmt: skip
+    levels = [
+        {"ServiceControlPolicyInputList": [allow_all]},
+        {"ServiceControlPolicyInputList": [allow_iam]},
+        {"ServiceControlPolicyInputList": [allow_all]},
+    ]
+
+    reply = member.iam.simulate_custom_policy(
+        PolicyInputList=[allow_all],
+        ActionNames=["iam:GetRole", "sqs:ReceiveMessage"],
+        OrderedOrganizationPolicyInputList=levels,
+    )
+
+    iam_result, sqs_result = reply["EvaluationResults"]
+    assert iam_result["EvalDecision"] == "allowed"
+    assert iam_result["OrganizationsDecisionDetail"] == {"AllowedByOrganizations": True}
+    assert sqs_result["EvalDecision"] == "implicitDeny"
+    assert sqs_result["OrganizationsDecisionDetail"] == {"AllowedByOrganizations": False}
+    assert sqs_result["MatchedStatements"] == []

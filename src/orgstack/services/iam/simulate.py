@@ -18,6 +18,7 @@ from orgstack.protocol.errors import AwsError
 from orgstack.services.iam import principal_policies, role_store
 from orgstack.services.iam.errors import InvalidInputException, NoSuchEntityException
 from orgstack.services.iam.pagination import page
+from orgstack.services.iam.simulate_exclusions import Exclusions, read_exclusions
 from orgstack.services.iam.simulate_inputs import (
     AWS_MANAGED_POLICY,
     BOUNDARY_POLICY,
@@ -29,6 +30,7 @@ from orgstack.services.iam.simulate_inputs import (
     add_input_policies,
     caller_arn,
     context_entries,
+    organization_levels,
     resource_arns,
     resource_owner,
 )
@@ -74,14 +76,15 @@ def _source_resource(context: RequestContext, params: Params) -> list[str]:
     "SimulatePrincipalPolicy",
     read_only=True,
     resources=_source_resource,
-    not_honoured=("PolicyExclusionList", *_NOT_HONOURED),
+    not_honoured=_NOT_HONOURED,
 )
 def simulate_principal_policy(context: RequestContext, params: Params) -> Result:
     account_id = context.require_caller().account_id
     role = _source_role(context, str(params["PolicySourceArn"]), account_id)
     actions = action_names(params, wildcards=True)
+    exclusions = read_exclusions(params)
 
-    policies = _role_policies(context, role)
+    policies = _role_policies(context, role, exclusions)
     add_input_policies(policies, params)
     caller = caller_arn(params)
     if caller is None and policies.resource is not None:
@@ -95,18 +98,13 @@ def simulate_principal_policy(context: RequestContext, params: Params) -> Result
         principal_arn=caller or role.arn,
         principal_account=_account_of(caller) or account_id,
         resource_owner=resource_owner(params),
-        scp_levels=account.scp_levels,
+        scp_levels=None if exclusions.scps else account.scp_levels,
         is_management=account.is_management,
     )
     return _simulate(params, actions, policies, scenario)
 
 
-@operation(
-    "iam",
-    "SimulateCustomPolicy",
-    read_only=True,
-    not_honoured=("OrderedOrganizationPolicyInputList", *_NOT_HONOURED),
-)
+@operation("iam", "SimulateCustomPolicy", read_only=True, not_honoured=_NOT_HONOURED)
 def simulate_custom_policy(context: RequestContext, params: Params) -> Result:
     account_id = context.require_caller().account_id
     actions = action_names(params, wildcards=False)
@@ -125,6 +123,7 @@ def simulate_custom_policy(context: RequestContext, params: Params) -> Result:
         principal_arn=caller or f"arn:aws:iam::{account_id}:user/SimulatedCaller",
         principal_account=_account_of(caller) or account_id,
         resource_owner=resource_owner(params),
+        scp_levels=organization_levels(params),
     )
     return _simulate(params, actions, policies, scenario)
 
@@ -148,16 +147,22 @@ def _source_role(context: RequestContext, arn: str, account_id: str) -> role_sto
     return role
 
 
-def _role_policies(context: RequestContext, role: role_store.RoleRow) -> PolicySet:
+def _role_policies(
+    context: RequestContext, role: role_store.RoleRow, exclusions: Exclusions
+) -> PolicySet:
     """Compile the role's inline and managed policies and its boundary, as the authorizer loads
-    them."""
+    them, except those that `PolicyExclusionList` leaves out."""
     documents, boundary = principal_policies.identity_policies_for_role(
         context.db, role.account_id, role.name
     )
     policies = PolicySet()
     for reference, document in documents:
+        if exclusions.excludes_role_policy(reference, role.name):
+            continue
         source = _role_policy_source(reference, document)
         policies.add(Layer.IDENTITY, reference, source, PolicyKind.IDENTITY)
+    if exclusions.boundary:
+        return policies
     if boundary is not None and role.permissions_boundary_arn is not None:
         name = role.permissions_boundary_arn.rsplit("/", 1)[-1]
         source = Source(name, BOUNDARY_POLICY, boundary)

@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from orgstack.policy import (
+    CompiledPolicy,
     FindingType,
     Layer,
     PolicyKind,
+    PolicyLevel,
     PolicyRef,
     PolicySyntaxError,
     compile_policy,
@@ -68,25 +70,8 @@ class PolicySet:
     sources: dict[tuple[Layer, str], Source] = field(default_factory=dict)
 
     def add(self, layer: Layer, key: str, source: Source, kind: PolicyKind) -> None:
-        """Compile `source` as a policy of `layer`.
-
-        Raises InvalidInput with the first validation error, such as an unknown condition
-        operator, which the engine would otherwise only report at evaluation.
-        """
-        errors = [
-            finding.message
-            for finding in validate(source.document, kind)
-            if finding.finding_type is FindingType.ERROR
-        ]
-        try:
-            ref = PolicyRef(key, compile_policy(source.document, kind))
-        except PolicySyntaxError as error:
-            # Validation reports the same problem in plainer words, when it finds it.
-            errors.append(str(error))
-        if errors:
-            raise InvalidInputException(
-                f"The policy `{source.policy_id}` is not valid: {errors[0]}"
-            )
+        """Compile `source` as a policy of `layer`; raise InvalidInput if it is not valid."""
+        ref = PolicyRef(key, compile_checked(source, kind))
         self.sources[(layer, key)] = source
         if layer is Layer.IDENTITY:
             self.identity.append(ref)
@@ -94,6 +79,27 @@ class PolicySet:
             self.boundary = ref
         else:
             self.resource = ref
+
+
+def compile_checked(source: Source, kind: PolicyKind) -> CompiledPolicy:
+    """Compile `source` as a policy of `kind`.
+
+    Raises InvalidInput with the first validation error, such as an unknown condition operator,
+    which the engine would otherwise only report at evaluation.
+    """
+    errors = [
+        finding.message
+        for finding in validate(source.document, kind)
+        if finding.finding_type is FindingType.ERROR
+    ]
+    try:
+        compiled = compile_policy(source.document, kind)
+    except PolicySyntaxError as error:
+        # Validation reports the same problem in plainer words, when it finds it.
+        errors.append(str(error))
+    if errors:
+        raise InvalidInputException(f"The policy `{source.policy_id}` is not valid: {errors[0]}")
+    return compiled
 
 
 def add_input_policies(policies: PolicySet, params: dict[str, Any]) -> None:
@@ -122,6 +128,29 @@ def add_input_policies(policies: PolicySet, params: dict[str, Any]) -> None:
     if resource_policy is not None:
         source = Source(RESOURCE_POLICY_ID, RESOURCE_POLICY, str(resource_policy))
         policies.add(Layer.RESOURCE, RESOURCE_POLICY_ID, source, PolicyKind.RESOURCE)
+
+
+def organization_levels(params: dict[str, Any]) -> tuple[PolicyLevel, ...] | None:
+    """Return the SCP levels of `OrderedOrganizationPolicyInputList`, root first, or None.
+
+    Each level is named by its position, such as `OrderedOrganizationPolicyInputList.2`, and
+    must allow the request, as the levels of a real organization must.
+    """
+    given = params.get("OrderedOrganizationPolicyInputList")
+    if not given:
+        return None
+    levels: list[PolicyLevel] = []
+    for number, level in enumerate(given, start=1):
+        label = f"OrderedOrganizationPolicyInputList.{number}"
+        refs: list[PolicyRef] = []
+        documents = level.get("ServiceControlPolicyInputList") or []
+        for position, document in enumerate(documents, start=1):
+            policy_id = f"{label}.ServiceControlPolicyInputList.{position}"
+            # SCP statements never appear in MatchedStatements, so the source type is unused.
+            source = Source(policy_id, "", str(document))
+            refs.append(PolicyRef(policy_id, compile_checked(source, PolicyKind.SCP)))
+        levels.append(PolicyLevel(label, tuple(refs)))
+    return tuple(levels)
 
 
 def action_names(params: dict[str, Any], wildcards: bool) -> list[str]:
