@@ -17,7 +17,7 @@ os.environ["AWS_CONFIG_FILE"] = os.devnull
 os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
 os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 
-from tests.harness import Account, Server, fresh_database_url, start_server
+from tests.harness import Account, Server, fresh_database_url, reset_moved_clocks, start_server
 
 
 @pytest.fixture(scope="session")
@@ -36,3 +36,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def management(server: Server) -> Account:
     """A fresh standalone account, to become the management account of a new organization."""
     return server.new_account()
+
+
+@pytest.fixture(autouse=True)
+def _restore_server_clocks() -> Iterator[None]:
+    """Move back the clock of any server a test moved forward, once the test ends."""
+    yield
+    reset_moved_clocks()

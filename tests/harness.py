@@ -60,6 +60,7 @@ class Server:
     process: subprocess.Popen[bytes]
     log_path: Path
     _database: Database | None = field(default=None, repr=False)
+    clock_offset: float = 0.0
 
     def client(self, service: str, account: Account | None = None, **credentials: str) -> Any:
         """Return a boto3 client for `service`, signed with `account`'s root key by default.
@@ -97,7 +98,22 @@ class Server:
         )
 
     def advance_clock(self, seconds: float) -> None:
-        """Move the server's business clock forward (the server runs with --test-clock)."""
+        """Move the server's business clock forward (the server runs with --test-clock).
+
+        The shared session server's clock is moved back after each test (see conftest), so tests
+        that compare with the wall clock do not depend on which tests ran before them.
+        """
+        self._post_clock(seconds)
+        self.clock_offset += seconds
+        MOVED_CLOCKS.append(self)
+
+    def reset_clock(self) -> None:
+        """Undo every `advance_clock` of this server, if it still runs."""
+        if self.clock_offset and self.process.poll() is None:
+            self._post_clock(-self.clock_offset)
+        self.clock_offset = 0.0
+
+    def _post_clock(self, seconds: float) -> None:
         body = orjson.dumps({"advance_seconds": seconds})
         request = urllib.request.Request(
             f"{self.endpoint}/_orgstack/clock", data=body, method="POST"
@@ -120,6 +136,15 @@ class Server:
             self._database.dispose()
             self._database = None
         return self.process.returncode
+
+
+# Servers whose clock a test moved; conftest moves them back after the test.
+MOVED_CLOCKS: list[Server] = []
+
+
+def reset_moved_clocks() -> None:
+    while MOVED_CLOCKS:
+        MOVED_CLOCKS.pop().reset_clock()
 
 
 def free_port() -> int:
