@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 from sqlalchemy import select
 
 from orgstack.store.schema import audit_events
+from tests.e2e.audit_helpers import record_of, request_id_of, wait_for_request
 from tests.e2e.identity_center_helpers import account_instance, new_user
 from tests.e2e.sso_flow_helpers import approve, deny, poll, register, start
 from tests.harness import Server, fresh_database_url, start_server
@@ -360,3 +361,29 @@ def test_create_token_with_iam_is_unsupported(server: Server) -> None:
     )
 
     assert (status, code, error) == (400, "UnsupportedGrantTypeException", "unsupported_grant_type")
+
+
+def test_create_token_event_in_instance_account(server: Server) -> None:
+    owner, _, store_id = account_instance(server)
+    user_id = new_user(server.client("identitystore", owner), store_id, "trail.user")
+    oidc = server.client("sso-oidc")
+    client = register(oidc)
+    started = start(server, oidc, client)
+    assert approve(server, started["userCode"], store_id, user_id)
+    reply = oidc.create_token(
+        clientId=client["clientId"],
+        clientSecret=client["clientSecret"],
+        grantType="urn:ietf:params:oauth:grant-type:device_code",
+        deviceCode=started["deviceCode"],
+    )
+
+    event = wait_for_request(server.client("cloudtrail", owner), request_id_of(reply))
+    record = record_of(event)
+
+    assert record["eventSource"] == "sso-oauth.amazonaws.com"
+    assert record["eventName"] == "CreateToken"
+    assert record["recipientAccountId"] == owner.account_id
+    assert record["requestParameters"]["deviceCode"] == "HIDDEN_DUE_TO_SECURITY_REASONS"
+    assert record["requestParameters"]["clientSecret"] == "HIDDEN_DUE_TO_SECURITY_REASONS"
+    assert record["responseElements"]["accessToken"] == "HIDDEN_DUE_TO_SECURITY_REASONS"
+    assert record["responseElements"]["refreshToken"] == "HIDDEN_DUE_TO_SECURITY_REASONS"

@@ -60,6 +60,11 @@ def create_token(context: RequestContext, params: Params) -> Result:
         issued = _authorization_code(context.db, client, params, now)
     else:
         issued = _refresh(context.db, client, _required(params, "refreshToken"), now)
+
+    # CloudTrail records the sign-in in the account that owns the user's instance.
+    instance = identity_center.find_by_arn(context.db, issued.instance_arn)
+    if instance is not None:
+        context.audit.recipient_account_id = instance.owner_account_id
     return issued.as_result()
 
 

@@ -45,6 +45,7 @@ class IssuedTokens:
     expires_in: int
     refresh_token: str | None
     family: str
+    instance_arn: str = ""
 
     def as_result(self) -> dict[str, object]:
         result: dict[str, object] = {
@@ -99,7 +100,7 @@ def issue(
             connection, REFRESH_TOKEN, refresh_token, client_id, subject, record, now,
             refresh_seconds,
         )  # fmt: skip
-    return IssuedTokens(access_token, lifetime, refresh_token, family)
+    return IssuedTokens(access_token, lifetime, refresh_token, family, subject.instance_arn)
 
 
 def _insert(
