@@ -210,7 +210,8 @@ def _simulate(
             )
             result = evaluate(request, layers)
             if result.errors:
-                # A stored policy that no longer validates; input policies were checked on entry.
+                # Every policy passed validation when it was compiled, so an engine error here
+                # means the validator and the engine disagree; IAM names this PolicyEvaluation.
                 raise PolicyEvaluationException(
                     f"The policy could not be evaluated: {result.errors[0]}"
                 )
