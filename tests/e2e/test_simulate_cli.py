@@ -336,3 +336,25 @@ def test_simulate_bad_context_entry(server: Server, tree: Tree) -> None:
     assert result.stderr.strip() == (
         "orgstack: the context entry `aws:RequestedRegion` is not valid: use KEY=VALUE"
     )
+
+
+def test_simulate_assume_role_reads_trust_policy(server: Server, tree: Tree) -> None:
+    management_root = f"arn:aws:iam::{tree.management_id}:root"
+    member_root = f"arn:aws:iam::{tree.member_id}:root"
+    operator = f"arn:aws:iam::{tree.management_id}:role/Operator"
+
+    trusted = _simulate(
+        server, "--principal", management_root, "--action", "sts:AssumeRole",
+        "--resource", _member_role(tree),
+    )  # fmt: skip
+    untrusted = _simulate(
+        server, "--principal", member_root, "--action", "sts:AssumeRole", "--resource", operator
+    )
+
+    assert trusted.returncode == 0, trusted.stdout + trusted.stderr
+    assert "  resource trust policy, statement 0: Allow" in trusted.stdout.splitlines()
+    assert untrusted.returncode == 1, untrusted.stderr
+    assert (
+        f"Message: User: {member_root} is not authorized to perform: sts:AssumeRole on resource: "
+        f"{operator} because no resource-based policy allows the sts:AssumeRole action"
+    ) in untrusted.stdout.splitlines()
