@@ -343,3 +343,19 @@ def test_delegated_administrator_manages_applications(server: Server) -> None:
 
     assert described["ApplicationAccount"] == center.management.account_id
     assert described["Description"] == "Set by the delegate"
+
+
+def test_list_applications_page_at_most_fifty(server: Server) -> None:
+    account, instance_arn, store_id = account_instance(server)
+    owner = Owner(account, server.client("sso-admin", account), instance_arn, store_id)
+    for _ in range(51):
+        _create(owner)
+
+    first = owner.sso_admin.list_applications(InstanceArn=instance_arn, MaxResults=100)
+    second = owner.sso_admin.list_applications(
+        InstanceArn=instance_arn, MaxResults=100, NextToken=first["NextToken"]
+    )
+
+    assert len(first["Applications"]) == 50
+    assert len(second["Applications"]) == 1
+    assert "NextToken" not in second

@@ -36,6 +36,9 @@ APPLICATION_ORIGIN = "APPLICATION"
 NAME_TAKEN_MESSAGE = "An application named {name} already exists in this instance."
 TOKEN_REUSED_MESSAGE = "The ClientToken was already used with different parameters."  # noqa: S105 (a message)
 URL_REQUIRED_MESSAGE = "ApplicationUrl is required when the sign-in Origin is APPLICATION."
+# The model allows MaxResults up to 100 but at most 50 applications in a reply, so pages are cut
+# at 50, as the API reference allows ("the service might return fewer results").
+MAX_APPLICATIONS_PER_PAGE = 50
 # The request members that a retried CreateApplication must repeat unchanged.
 CREATE_MEMBERS = (
     "ApplicationProviderArn",
@@ -180,7 +183,9 @@ def list_applications(context: RequestContext, params: Params) -> Result:
         found = [item for item in found if item.record["ApplicationProviderArn"] == provider_arn]
 
     scope = ("ListApplications", instance.instance_arn, account, provider_arn)
-    selected, token = access.page(context, params, scope, found, lambda item: item.key)
+    size = min(params.get("MaxResults") or MAX_APPLICATIONS_PER_PAGE, MAX_APPLICATIONS_PER_PAGE)
+    paged = {**params, "MaxResults": size}
+    selected, token = access.page(context, paged, scope, found, lambda item: item.key)
     result = {"Applications": [view(instance, item) for item in selected]}
     return access.with_token(result, token)
 
