@@ -76,6 +76,11 @@ def set_cookie(
 
 
 def known_device_value(key: bytes, store_id: str, user_id: str) -> str:
+    """Return the cookie value that marks a browser where the user passed MFA.
+
+    NOTE: the value is the same for every browser of the user and cannot be revoked one by one;
+    context-aware MFA still requires the password with it.
+    """
     return hmac.new(key, f"{store_id}:{user_id}".encode(), hashlib.sha256).hexdigest()
 
 
