@@ -254,10 +254,12 @@ def _names(connection: Connection, levels: Sequence[PolicyLevel]) -> dict[str, s
         return {}
     names: dict[str, str] = {}
     for table in (roots, organizational_units, accounts):
-        rows = connection.execute(select(table.c.id, table.c.name).where(table.c.id.in_(labels)))
+        rows = connection.execute(
+            select(table.c.id, table.c.name).where(table.c.id.in_(sorted(labels)))
+        )
         names.update({str(row.id): str(row.name) for row in rows})
     rows = connection.execute(
-        select(policies.c.id, policies.c.name).where(policies.c.id.in_(policy_ids))
+        select(policies.c.id, policies.c.name).where(policies.c.id.in_(sorted(policy_ids)))
     )
     names.update({str(row.id): str(row.name) for row in rows})
     return names
