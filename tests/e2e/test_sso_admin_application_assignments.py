@@ -11,8 +11,8 @@ import pytest
 
 from tests.e2e.identity_center_helpers import account_instance, new_group, new_user
 from tests.e2e.organization_helpers import failure
-from tests.e2e.sso_admin_helpers import unique_name
-from tests.harness import Server
+from tests.e2e.sso_admin_helpers import new_identity_center, unique_name, user_in_store
+from tests.harness import Server, create_member_account, give_root_key
 
 CUSTOM = "arn:aws:sso::aws:applicationProvider/custom"
 
@@ -213,3 +213,39 @@ def test_assignment_in_other_instance_is_denied(server: Server, setup: Setup) ->
     assert status == 400
     assert error["Code"] == "AccessDeniedException"
     assert error["Message"] == "You do not have sufficient access to perform this action."
+
+
+def test_member_lists_for_principal_with_filter(server: Server) -> None:
+    center = new_identity_center(server)
+    member = give_root_key(server, create_member_account(server, center.organizations))
+    center.organizations.register_delegated_administrator(
+        AccountId=member.account_id, ServicePrincipal="sso.amazonaws.com"
+    )
+    delegated = server.client("sso-admin", member)
+    application_arn = delegated.create_application(
+        InstanceArn=center.instance_arn, ApplicationProviderArn=CUSTOM, Name="Delegated"
+    )["ApplicationArn"]
+    user_id = user_in_store(center)
+    delegated.create_application_assignment(
+        ApplicationArn=application_arn, PrincipalType="USER", PrincipalId=user_id
+    )
+    request = {"InstanceArn": center.instance_arn, "PrincipalType": "USER", "PrincipalId": user_id}
+
+    filtered = delegated.list_application_assignments_for_principal(
+        **request, Filter={"ApplicationArn": application_arn}
+    )
+    everything = center.sso_admin.list_application_assignments_for_principal(**request)
+    status, error, _ = failure(delegated.list_application_assignments_for_principal, **request)
+
+    assert [item["ApplicationArn"] for item in filtered["ApplicationAssignments"]] == [
+        application_arn
+    ]
+    assert [item["ApplicationArn"] for item in everything["ApplicationAssignments"]] == [
+        application_arn
+    ]
+    assert status == 400
+    assert error["Code"] == "ValidationException"
+    assert error["Message"] == (
+        "A member account must set Filter.ApplicationArn to list the application assignments of "
+        "a principal of the organization instance."
+    )

@@ -334,15 +334,44 @@ def test_delegated_administrator_manages_applications(server: Server) -> None:
         AccountId=member.account_id, ServicePrincipal="sso.amazonaws.com"
     )
     delegated = server.client("sso-admin", member)
-
-    arn = delegated.create_application(
+    own_arn = delegated.create_application(
         InstanceArn=center.instance_arn, ApplicationProviderArn=CUSTOM, Name="Delegated"
     )["ApplicationArn"]
-    delegated.update_application(ApplicationArn=arn, Description="Set by the delegate")
-    described = center.sso_admin.describe_application(ApplicationArn=arn)
+    center.sso_admin.create_application(
+        InstanceArn=center.instance_arn, ApplicationProviderArn=CUSTOM, Name="Management"
+    )
 
-    assert described["ApplicationAccount"] == center.management.account_id
+    delegated.update_application(ApplicationArn=own_arn, Description="Set by the delegate")
+    described = center.sso_admin.describe_application(ApplicationArn=own_arn)
+    own = delegated.list_applications(
+        InstanceArn=center.instance_arn, Filter={"ApplicationAccount": member.account_id}
+    )
+    everything = center.sso_admin.list_applications(InstanceArn=center.instance_arn)
+    unfiltered_status, unfiltered_error, _ = failure(
+        delegated.list_applications, InstanceArn=center.instance_arn
+    )
+    other_status, other_error, _ = failure(
+        delegated.list_applications,
+        InstanceArn=center.instance_arn,
+        Filter={"ApplicationAccount": center.management.account_id},
+    )
+
+    match = APPLICATION_ARN.fullmatch(own_arn)
+    assert match is not None
+    assert match["account"] == member.account_id
+    assert described["ApplicationAccount"] == member.account_id
     assert described["Description"] == "Set by the delegate"
+    assert [item["ApplicationArn"] for item in own["Applications"]] == [own_arn]
+    assert len(everything["Applications"]) == 2
+    assert unfiltered_status == 400
+    assert unfiltered_error["Code"] == "ValidationException"
+    assert unfiltered_error["Message"] == (
+        "A member account must set Filter.ApplicationAccount to its own account ID to list the "
+        "applications of the organization instance."
+    )
+    assert other_status == 400
+    assert other_error["Code"] == "AccessDeniedException"
+    assert other_error["Message"] == DENIED
 
 
 def test_list_applications_page_at_most_fifty(server: Server) -> None:

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from orgstack.protocol.errors import ValidationException
 from orgstack.services.registry import Params, RequestContext, Result, operation
 from orgstack.services.sso_admin import access, application_access, application_store, resources
 from orgstack.services.sso_admin.application_store import Record
 from orgstack.services.sso_admin.errors import ConflictException, ResourceNotFoundException
 
 # AWS does not document these messages, so each states the rule that failed.
+FILTER_REQUIRED_MESSAGE = (
+    "A member account must set Filter.ApplicationArn to list the application assignments of a "
+    "principal of the organization instance."
+)
 EXISTS_MESSAGE = "{principal_type} {principal_id} is already assigned to the application."
 MISSING_MESSAGE = "{principal_type} {principal_id} is not assigned to the application."
 
@@ -135,6 +140,10 @@ def list_application_assignments_for_principal(context: RequestContext, params: 
         and item.record["PrincipalId"] == principal_id
     ]
     application_arn = (params.get("Filter") or {}).get("ApplicationArn")
+    # The API reference asks member accounts to filter when they list for the organization
+    # instance. The instance owner may list everything.
+    if application_arn is None and context.require_caller().account_id != instance.owner_account_id:
+        raise ValidationException(FILTER_REQUIRED_MESSAGE)
     if application_arn is not None:
         found = [item for item in found if item.record["ApplicationArn"] == application_arn]
 

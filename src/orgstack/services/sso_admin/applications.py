@@ -2,9 +2,11 @@
 UpdateApplication and DeleteApplication.
 
 An application is a customer managed OAuth 2.0 application of one instance, stored whole as an
-`sso_resources` row keyed by its ARN, `arn:aws:sso::<owner account>:application/ssoins-…/apl-…`.
-Names are unique within an instance. Shapes and errors follow botocore's sso-admin model
-(2020-07-20) and the API reference pages of the same names.
+`sso_resources` row keyed by its ARN, `arn:aws:sso::<account>:application/ssoins-…/apl-…`. The
+account is the one that created the application (its ApplicationAccount), which is the instance
+owner or a delegated administrator of the organization instance. Names are unique within an
+instance. Shapes and errors follow botocore's sso-admin model (2020-07-20) and the API reference
+pages of the same names.
 
 NOTE: applications and their settings (assignments, grants, access scopes, authentication
 methods) are stored and validated only. orgstack signs no user in to an application, and sso-oidc
@@ -28,7 +30,7 @@ from orgstack.services.sso_admin import (
     tagging,
 )
 from orgstack.services.sso_admin.application_store import Record
-from orgstack.services.sso_admin.errors import ConflictException
+from orgstack.services.sso_admin.errors import AccessDeniedException, ConflictException
 
 ENABLED = "ENABLED"
 APPLICATION_ORIGIN = "APPLICATION"
@@ -36,6 +38,10 @@ APPLICATION_ORIGIN = "APPLICATION"
 NAME_TAKEN_MESSAGE = "An application named {name} already exists in this instance."
 TOKEN_REUSED_MESSAGE = "The ClientToken was already used with different parameters."  # noqa: S105 (a message)
 URL_REQUIRED_MESSAGE = "ApplicationUrl is required when the sign-in Origin is APPLICATION."
+ACCOUNT_FILTER_MESSAGE = (
+    "A member account must set Filter.ApplicationAccount to its own account ID to list the "
+    "applications of the organization instance."
+)
 # The model allows MaxResults up to 100 but at most 50 applications in a reply, so pages are cut
 # at 50, as the API reference allows ("the service might return fewer results").
 MAX_APPLICATIONS_PER_PAGE = 50
@@ -50,12 +56,9 @@ CREATE_MEMBERS = (
 )
 
 
-def new_application_arn(instance: Instance) -> str:
+def new_application_arn(instance: Instance, account_id: str) -> str:
     instance_id = instance.instance_arn.rsplit("/", 1)[-1]
-    return (
-        f"arn:aws:sso::{instance.owner_account_id}:application/{instance_id}/"
-        f"apl-{secrets.token_hex(8)}"
-    )
+    return f"arn:aws:sso::{account_id}:application/{instance_id}/apl-{secrets.token_hex(8)}"
 
 
 @operation("sso-admin", "CreateApplication", read_only=False, resources=resources.instance)
@@ -79,7 +82,7 @@ def create_application(context: RequestContext, params: Params) -> Result:
         return _created(instance, retried.key)
     _check_name_free(applications, params["Name"], None)
 
-    arn = new_application_arn(instance)
+    arn = new_application_arn(instance, context.require_caller().account_id)
     record: dict[str, Any] = {
         "ApplicationProviderArn": provider_arn,
         "Name": params["Name"],
@@ -142,7 +145,7 @@ def view(instance: Instance, application: Record) -> dict[str, Any]:
         "ApplicationArn": application.key,
         "ApplicationProviderArn": record["ApplicationProviderArn"],
         "Name": record["Name"],
-        "ApplicationAccount": instance.owner_account_id,
+        "ApplicationAccount": application_access.owner_account_of(application.key),
         "InstanceArn": instance.instance_arn,
         "IdentityStoreArn": instance.identity_store_arn,
         "Status": record["Status"],
@@ -176,8 +179,9 @@ def list_applications(context: RequestContext, params: Params) -> Result:
     )
     wanted = params.get("Filter") or {}
     account = wanted.get("ApplicationAccount")
-    if account is not None and account != instance.owner_account_id:
-        found = []
+    _check_member_filter(context, instance, account)
+    if account is not None:
+        found = [item for item in found if application_access.owner_account_of(item.key) == account]
     provider_arn = wanted.get("ApplicationProvider")
     if provider_arn is not None:
         found = [item for item in found if item.record["ApplicationProviderArn"] == provider_arn]
@@ -188,6 +192,21 @@ def list_applications(context: RequestContext, params: Params) -> Result:
     selected, token = access.page(context, paged, scope, found, lambda item: item.key)
     result = {"Applications": [view(instance, item) for item in selected]}
     return access.with_token(result, token)
+
+
+def _check_member_filter(context: RequestContext, instance: Instance, account: str | None) -> None:
+    """Require a delegated administrator to list only the applications its account created.
+
+    The API reference of ListApplications asks member accounts that list the applications of the
+    organization instance to filter by their own account.
+    """
+    caller_account = context.require_caller().account_id
+    if caller_account == instance.owner_account_id:
+        return
+    if account is None:
+        raise ValidationException(ACCOUNT_FILTER_MESSAGE)
+    if account != caller_account:
+        raise AccessDeniedException()
 
 
 @operation(
