@@ -140,7 +140,7 @@ def list_application_assignments_for_principal(context: RequestContext, params: 
         and item.record["PrincipalId"] == principal_id
     ]
     application_arn = (params.get("Filter") or {}).get("ApplicationArn")
-    # The API reference asks member accounts to filter when they list for the organization
+    # The API reference requires member accounts to filter when they list for the organization
     # instance. The instance owner may list everything.
     if application_arn is None and context.require_caller().account_id != instance.owner_account_id:
         raise ValidationException(FILTER_REQUIRED_MESSAGE)

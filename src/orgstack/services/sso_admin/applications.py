@@ -197,7 +197,7 @@ def list_applications(context: RequestContext, params: Params) -> Result:
 def _check_member_filter(context: RequestContext, instance: Instance, account: str | None) -> None:
     """Require a delegated administrator to list only the applications its account created.
 
-    The API reference of ListApplications asks member accounts that list the applications of the
+    The API reference of ListApplications requires member accounts that list the applications of the
     organization instance to filter by their own account.
     """
     caller_account = context.require_caller().account_id
