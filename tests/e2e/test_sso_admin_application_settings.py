@@ -123,10 +123,6 @@ def test_authentication_method_put_list_delete(setup: Setup) -> None:
     assert after["AuthenticationMethods"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the reply serializer treats the ActorPolicy document shape as an empty structure",
-)
 def test_actor_policy_round_trip(setup: Setup) -> None:
     arn = _application(setup)
     method = {"Iam": {"ActorPolicy": ACTOR_POLICY}}

@@ -388,3 +388,34 @@ def test_list_applications_page_at_most_fifty(server: Server) -> None:
     assert len(first["Applications"]) == 50
     assert len(second["Applications"]) == 1
     assert "NextToken" not in second
+
+
+def test_tag_application(owner: Owner) -> None:
+    arn = _create(owner)
+
+    owner.sso_admin.tag_resource(
+        InstanceArn=owner.instance_arn, ResourceArn=arn, Tags=[{"Key": "team", "Value": "blue"}]
+    )
+    listed = owner.sso_admin.list_tags_for_resource(InstanceArn=owner.instance_arn, ResourceArn=arn)
+
+    assert listed["Tags"] == [{"Key": "team", "Value": "blue"}]
+    owner.sso_admin.untag_resource(
+        InstanceArn=owner.instance_arn, ResourceArn=arn, TagKeys=["team"]
+    )
+    after = owner.sso_admin.list_tags_for_resource(InstanceArn=owner.instance_arn, ResourceArn=arn)
+    assert after["Tags"] == []
+
+
+def test_tag_missing_application_is_not_found(owner: Owner) -> None:
+    arn = _missing_arn(owner)
+
+    status, error, _ = failure(
+        owner.sso_admin.tag_resource,
+        InstanceArn=owner.instance_arn,
+        ResourceArn=arn,
+        Tags=[{"Key": "k", "Value": "v"}],
+    )
+
+    assert status == 400
+    assert error["Code"] == "ResourceNotFoundException"
+    assert error["Message"] == f"Resource {arn} not found."

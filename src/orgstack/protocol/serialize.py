@@ -29,6 +29,9 @@ def to_wire(shape: Any, value: Any, timestamp_format: str) -> Any:
 @cache
 def _converter(shape: Any, timestamp_format: str) -> Converter:
     kind = shape.type_name
+    if shape.metadata.get("document"):
+        # A Smithy document (such as an actor policy) is free-form JSON, sent as stored.
+        return _identity
     if kind == "structure":
         return _structure_converter(shape, timestamp_format)
     if kind == "list":

@@ -17,7 +17,12 @@ from sqlalchemy import Connection, delete, select
 from orgstack import identity_center
 from orgstack.identity_center import Instance
 from orgstack.services.registry import Params, RequestContext, Result, operation
-from orgstack.services.sso_admin import access, permission_set_store, resources
+from orgstack.services.sso_admin import (
+    access,
+    application_store,
+    permission_set_store,
+    resources,
+)
 from orgstack.services.sso_admin.errors import (
     ResourceNotFoundException,
     ServiceQuotaExceededException,
@@ -92,16 +97,27 @@ def _resource_instance(context: RequestContext, params: Params) -> Instance:
         return access.administered_instance(context, resource_arn)
     instance_arn = params.get("InstanceArn") or _instance_arn_of(resource_arn)
     instance = access.administered_instance(context, instance_arn)
-    if ":permissionSet/" not in resource_arn:
-        # NOTE: applications and trusted token issuers are not served yet, so their ARNs are
-        # reported as not found.
+    if ":permissionSet/" in resource_arn:
+        access.require_permission_set(context, instance, resource_arn)
+        return instance
+    kind = _stored_kind(resource_arn)
+    found = kind and application_store.find(context.db, kind, resource_arn)
+    if not found or found.instance_arn != instance.instance_arn:
         raise ResourceNotFoundException(f"Resource {resource_arn} not found.")
-    access.require_permission_set(context, instance, resource_arn)
     return instance
 
 
+def _stored_kind(resource_arn: str) -> str | None:
+    """Return the `sso_resources` kind of an application or trusted token issuer ARN."""
+    if ":application/" in resource_arn:
+        return application_store.APPLICATION
+    if ":trustedTokenIssuer/" in resource_arn:
+        return application_store.TRUSTED_TOKEN_ISSUER
+    return None
+
+
 def _instance_arn_of(resource_arn: str) -> str:
-    """Return the instance ARN that a permission set ARN embeds (`…/ssoins-…/ps-…`)."""
+    """Return the instance ARN that a resource ARN embeds (`…/ssoins-…/ps-…`, `…/apl-…`)."""
     parts = resource_arn.split("/")
     instance_id = parts[1] if len(parts) > 2 else ""
     return f"arn:aws:sso:::instance/{instance_id}"
