@@ -1,6 +1,7 @@
 """`orgstack simulate` against the store of a running server.
 
-The organization: a deny-EC2 SCP on the root, a deny-S3 SCP on the OU `Sandbox`, and a member
+The organization: a deny-EC2 SCP on the root, a deny-S3 SCP and a deny-SQS RCP on the OU
+`Sandbox`, and a member
 account in that OU made by CreateAccount, so it has `OrganizationAccountAccessRole` with
 AdministratorAccess. The management account has roles of its own, which SCPs never limit.
 """
@@ -45,6 +46,7 @@ class Tree:
     management_id: str
     deny_s3_id: str
     deny_ec2_id: str
+    deny_queues_id: str
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +73,18 @@ def tree(server: Server) -> Tree:
         )["Policy"]["PolicySummary"]
         organizations.attach_policy(PolicyId=policy["Id"], TargetId=target)
         policies[name] = policy["Id"]
+
+    organizations.enable_policy_type(RootId=root_id, PolicyType="RESOURCE_CONTROL_POLICY")
+    deny_sqs = {"Sid": "NoQueues", "Effect": "Deny", "Principal": "*", "Action": "sqs:*",
+                "Resource": "*"}  # fmt: skip
+    rcp = organizations.create_policy(
+        Content=json.dumps({"Version": "2012-10-17", "Statement": [deny_sqs]}),
+        Description="",
+        Name="DenyQueues",
+        Type="RESOURCE_CONTROL_POLICY",
+    )["Policy"]["PolicySummary"]
+    organizations.attach_policy(PolicyId=rcp["Id"], TargetId=ou_id)
+    policies["DenyQueues"] = rcp["Id"]
 
     iam = server.client("iam", management)
     iam.create_role(RoleName="Operator", AssumeRolePolicyDocument=TRUST_MANAGEMENT)
@@ -99,6 +113,7 @@ def tree(server: Server) -> Tree:
         management.account_id,
         policies["DenyS3"],
         policies["DenyEC2"],
+        policies["DenyQueues"],
     )
 
 
@@ -140,7 +155,13 @@ def test_simulate_scp_deny_on_ou(server: Server, tree: Tree) -> None:
     ) in lines
     assert f"  {tree.ou_id}: explicit Deny" in lines
     assert f"  scp {tree.deny_s3_id} at {tree.ou_id}, statement 0 (DenyAllS3): Deny" in lines
-    named = sorted([f"{tree.deny_s3_id} = DenyS3", "p-FullAWSAccess = FullAWSAccess"])
+    named = sorted(
+        [
+            f"{tree.deny_s3_id} = DenyS3",
+            "p-FullAWSAccess = FullAWSAccess",
+            "p-RCPFullAWSAccess = RCPFullAWSAccess",
+        ]
+    )
     assert "Policies: " + ", ".join(named) in lines
 
 
@@ -358,3 +379,25 @@ def test_simulate_assume_role_reads_trust_policy(server: Server, tree: Tree) -> 
         f"Message: User: {member_root} is not authorized to perform: sts:AssumeRole on resource: "
         f"{operator} because no resource-based policy allows the sts:AssumeRole action"
     ) in untrusted.stdout.splitlines()
+
+
+def test_simulate_rcp_deny_on_ou(server: Server, tree: Tree) -> None:
+    principal = _member_role(tree)
+    queue = f"arn:aws:sqs:us-east-1:{tree.member_id}:jobs"
+
+    result = _simulate(
+        server, "--principal", principal, "--action", "sqs:SendMessage", "--resource", queue
+    )
+
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Decision: ExplicitDeny (decided by resource control policy)"
+    assert (
+        f"Message: User: {principal} is not authorized to perform: sqs:SendMessage on resource: "
+        f"{queue} with an explicit deny in a resource control policy"
+    ) in lines
+    assert (
+        f"Resource control policies (resource account): {tree.root_id} -> {tree.ou_id} -> "
+        f"{tree.member_id}"
+    ) in lines
+    assert f"  rcp {tree.deny_queues_id} at {tree.ou_id}, statement 0 (NoQueues): Deny" in lines
