@@ -28,6 +28,7 @@ from orgstack.services.organizations.errors import (
     HandshakeNotFoundException,
     InvalidHandshakeTransitionException,
 )
+from orgstack.services.organizations.locks import lock_organization as lock_organization
 from orgstack.services.registry import RequestContext
 from orgstack.store.schema import accounts, handshakes, organizations
 
@@ -283,17 +284,6 @@ def visible_handshake(context: RequestContext, handshake_id: str, caller: Caller
     if not (is_recipient(handshake, caller) or _reads_for_sender(context.db, handshake, caller)):
         raise HandshakeNotFoundException()
     return handshake
-
-
-def lock_organization(connection: Connection, organization_id: str) -> None:
-    """Lock the organization's row until the transaction ends.
-
-    Handshake changes check duplicates, quotas and states before they write, so two concurrent
-    requests could both pass a check on PostgreSQL. SQLite already runs writes one at a time.
-    """
-    connection.execute(
-        select(organizations.c.id).where(organizations.c.id == organization_id).with_for_update()
-    )
 
 
 def locked_handshake(context: RequestContext, handshake_id: str, caller: Caller) -> Handshake:

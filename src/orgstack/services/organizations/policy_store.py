@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
+from orgstack.services.organizations.locks import lock_organization as lock_organization
 from orgstack.store.schema import (
     accounts,
     organizational_units,
-    organizations,
     policies,
     policy_attachments,
 )
@@ -53,18 +53,6 @@ def _row(row: Any) -> PolicyRow:
 
 def _visible_to(organization_id: str) -> Any:
     return or_(policies.c.organization_id == organization_id, policies.c.organization_id.is_(None))
-
-
-def lock_organization(connection: Connection, organization_id: str) -> None:
-    """Lock the organization's row until the transaction ends.
-
-    Policy changes check quotas, names and attachment counts before they write, so two concurrent
-    requests could both pass a check on PostgreSQL. Holding this lock runs the policy changes of
-    one organization one at a time. SQLite already runs write transactions one at a time.
-    """
-    connection.execute(
-        select(organizations.c.id).where(organizations.c.id == organization_id).with_for_update()
-    )
 
 
 def find_policy(connection: Connection, organization_id: str, policy_id: str) -> PolicyRow | None:

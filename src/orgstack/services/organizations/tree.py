@@ -26,9 +26,10 @@ from orgstack.services.organizations.errors import (
     ParentNotFoundException,
     SourceParentNotFoundException,
 )
+from orgstack.services.organizations.locks import lock_organization as lock_organization
 from orgstack.services.organizations.pagination import decode_token, page, page_size
 from orgstack.services.registry import Params, RequestContext, Result, operation
-from orgstack.store.schema import accounts, organizational_units, organizations
+from orgstack.store.schema import accounts, organizational_units
 
 log = logging.getLogger("orgstack.organizations")
 
@@ -116,16 +117,6 @@ def find_container(
     if node is None or not node.is_container:
         return None
     return node
-
-
-def lock_organization(connection: Connection, organization_id: str) -> None:
-    """Lock the organization row until the transaction ends, to serialize checks of its quotas.
-
-    FOR UPDATE is rendered on PostgreSQL only. SQLite serializes writers, so it needs no lock.
-    """
-    connection.execute(
-        select(organizations.c.id).where(organizations.c.id == organization_id).with_for_update()
-    )
 
 
 def require_parent(context: RequestContext, view: access.OrganizationView, parent_id: str) -> Node:

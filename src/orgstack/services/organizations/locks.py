@@ -1,0 +1,20 @@
+"""The row lock that serializes the checked writes of one organization."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, select
+
+from orgstack.store.schema import organizations
+
+
+def lock_organization(connection: Connection, organization_id: str) -> None:
+    """Lock the organization's row until the transaction ends.
+
+    Handlers check quotas, duplicates, states and attachment counts before they write, so two
+    concurrent requests could both pass a check on PostgreSQL. Holding this lock runs the checked
+    writes of one organization one at a time. SQLite already runs write transactions one at a
+    time, and SQLAlchemy renders no FOR UPDATE for it.
+    """
+    connection.execute(
+        select(organizations.c.id).where(organizations.c.id == organization_id).with_for_update()
+    )
