@@ -1,265 +1,62 @@
 """Measure warm policy decisions: on the documented cases and on a realistic request mix.
 
-Run: `.venv/bin/python bench/policy_bench.py [--rounds N]`. Policies are compiled once before
-timing (the compile cache makes later lookups of the same content free), so the numbers are the
-cost of `evaluate` alone. Prints the median and 99th percentile per decision and decisions per
-second; writes nothing.
+Run: `.venv/bin/python -m bench.policy_bench [--rounds N] [--compare [--markdown FILE]]` from the
+repository root. Policies are compiled once before timing (the compile cache makes later lookups
+of the same content free), so the numbers are the cost of `evaluate` alone. Prints the median and
+99th percentile per decision and decisions per second; writes nothing.
+
+`--compare` also runs the same cases through @cloud-copilot/iam-simulate
+(`node bench/js/simulate_bench.mjs`, after `npm ci` in bench/js or `scripts/bench`), writes
+those cases to bench/results/policy_compare_inputs.json, and prints both engines side by side
+with the decisions on which they agree. `--markdown FILE` writes that table to FILE.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
+import shlex
 import statistics
+import subprocess
+import sys
 import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from orgstack.policy import (
-    Layers,
-    PolicyKind,
-    PolicyLevel,
-    PolicyRef,
-    Request,
-    clear_cache,
-    compile_policy,
-    evaluate,
-)
-from orgstack.policy.cases import case_layers, case_request
+from bench.policy_workloads import Workload, build_workloads, permission_set_policy
+from orgstack.policy import Layers, PolicyKind, Request, clear_cache, compile_policy, evaluate
 
-CASES_FILE = Path(__file__).parents[1] / "tests" / "data" / "policy_cases.json"
-ACCOUNT = "111122223333"
+ROOT = Path(__file__).parents[1]
+JS_BENCH = ROOT / "bench" / "js" / "simulate_bench.mjs"
+# The cases handed to the Node benchmark; bench/results/ is not committed.
+INPUTS_FILE = ROOT / "bench" / "results" / "policy_compare_inputs.json"
 
-FULL_ACCESS = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
-}
+# The target the project states for the engine: median latency of a warm decision, and
+# throughput relative to iam-simulate's validated runSimulation.
+TARGET_MEDIAN_US = 20.0
+TARGET_RATIO = 20.0
 
-# The region-restriction SCP from the AWS Organizations example page, with its list of global
-# services exempted through NotAction.
-REGION_DENY = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Sid": "DenyAllOutsideEU",
-            "Effect": "Deny",
-            "NotAction": [
-                "a4b:*",
-                "acm:*",
-                "aws-marketplace-management:*",
-                "aws-marketplace:*",
-                "aws-portal:*",
-                "budgets:*",
-                "ce:*",
-                "chime:*",
-                "cloudfront:*",
-                "config:*",
-                "cur:*",
-                "directconnect:*",
-                "ec2:DescribeRegions",
-                "ec2:DescribeTransitGateways",
-                "ec2:DescribeVpnGateways",
-                "fms:*",
-                "globalaccelerator:*",
-                "health:*",
-                "iam:*",
-                "importexport:*",
-                "kms:*",
-                "mobileanalytics:*",
-                "networkmanager:*",
-                "organizations:*",
-                "pricing:*",
-                "route53:*",
-                "route53domains:*",
-                "s3:GetAccountPublic*",
-                "s3:ListAllMyBuckets",
-                "s3:PutAccountPublic*",
-                "shield:*",
-                "sts:*",
-                "support:*",
-                "trustedadvisor:*",
-                "waf-regional:*",
-                "waf:*",
-                "wafv2:*",
-                "wellarchitected:*",
-            ],
-            "Resource": "*",
-            "Condition": {
-                "StringNotEquals": {"aws:RequestedRegion": ["eu-central-1", "eu-west-1"]},
-                "ArnNotLike": {"aws:PrincipalARN": ["arn:aws:iam::*:role/BreakGlass"]},
-            },
-        }
-    ],
-}
-
-DENY_LEAVE = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {"Effect": "Deny", "Action": "organizations:LeaveOrganization", "Resource": "*"},
-        {
-            "Effect": "Deny",
-            "Action": ["cloudtrail:StopLogging", "cloudtrail:DeleteTrail"],
-            "Resource": "*",
-        },
-    ],
-}
+MODE_LABELS = {"documents": "documents", "prevalidated": "pre-validated"}
+TIMES = "\N{MULTIPLICATION SIGN}"
 
 
-def _permission_set_policy() -> dict[str, Any]:
-    """Build a developer permission set of about 30 statements across common services."""
-    statements: list[dict[str, Any]] = []
-    services = ["s3", "dynamodb", "sqs", "sns", "lambda", "logs", "cloudwatch", "ecr", "ecs", "ssm"]
-    for service in services:
-        statements.append(
-            {
-                "Effect": "Allow",
-                "Action": [f"{service}:Get*", f"{service}:List*", f"{service}:Describe*"],
-                "Resource": "*",
-            }
-        )
-        statements.append(
-            {
-                "Effect": "Allow",
-                "Action": [f"{service}:Put*", f"{service}:Update*", f"{service}:Create*"],
-                "Resource": f"arn:aws:{service}:eu-west-1:{ACCOUNT}:team-a-*",
-                "Condition": {"StringEquals": {"aws:ResourceTag/team": "${aws:PrincipalTag/team}"}},
-            }
-        )
-    statements += [
-        {
-            "Effect": "Allow",
-            "Action": "s3:*Object",
-            "Resource": "arn:aws:s3:::team-a-data/${aws:username}/*",
-        },
-        {
-            "Effect": "Allow",
-            "Action": "ec2:*",
-            "Resource": "*",
-            "Condition": {"StringEquals": {"ec2:InstanceType": ["t3.micro", "t3.small"]}},
-        },
-        {
-            "Effect": "Allow",
-            "Action": "iam:PassRole",
-            "Resource": f"arn:aws:iam::{ACCOUNT}:role/app-*",
-        },
-        {"Effect": "Deny", "Action": "iam:*", "NotResource": f"arn:aws:iam::{ACCOUNT}:role/app-*"},
-        {
-            "Effect": "Deny",
-            "Action": "*",
-            "Resource": "*",
-            "Condition": {
-                "BoolIfExists": {"aws:MultiFactorAuthPresent": "false"},
-                "StringLike": {"aws:PrincipalArn": "*:user/*"},
-            },
-        },
-        {
-            "Effect": "Allow",
-            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-            "Resource": f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/*",
-        },
-        {
-            "Effect": "Allow",
-            "Action": "sts:AssumeRole",
-            "Resource": f"arn:aws:iam::{ACCOUNT}:role/team-a-*",
-        },
-        {
-            "Effect": "Allow",
-            "Action": "secretsmanager:GetSecretValue",
-            "Resource": f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret:team-a/*-??????",
-        },
-        {"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"},
-        {
-            "Effect": "Allow",
-            "Action": "cloudformation:*",
-            "Resource": "*",
-            "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}},
-        },
-    ]
-    return {"Version": "2012-10-17", "Statement": statements}
+@dataclass(frozen=True)
+class Timing:
+    """Warm decision times of one engine on one workload, in microseconds."""
+
+    decisions: int
+    median_us: float
+    p99_us: float
+    cpu_median_us: float
+    throughput: float
 
 
-def realistic_mix() -> list[tuple[Request, Layers]]:
-    """Requests of one permission-set session under a three-level SCP tree."""
-    ref = PolicyRef
-    layers = Layers(
-        identity=[
-            ref(
-                "AWSReservedSSO_Developer",
-                compile_policy(_permission_set_policy(), PolicyKind.IDENTITY),
-            )
-        ],
-        scp_levels=[
-            PolicyLevel(
-                "r-ab12", [ref("p-FullAWSAccess", compile_policy(FULL_ACCESS, PolicyKind.SCP))]
-            ),
-            PolicyLevel(
-                "ou-ab12-workloads",
-                [
-                    ref("p-FullAWSAccess", compile_policy(FULL_ACCESS, PolicyKind.SCP)),
-                    ref("p-regiondeny", compile_policy(REGION_DENY, PolicyKind.SCP)),
-                ],
-            ),
-            PolicyLevel(
-                ACCOUNT,
-                [
-                    ref("p-FullAWSAccess", compile_policy(FULL_ACCESS, PolicyKind.SCP)),
-                    ref("p-denyleave", compile_policy(DENY_LEAVE, PolicyKind.SCP)),
-                ],
-            ),
-        ],
-    )
-    principal = (
-        f"arn:aws:sts::{ACCOUNT}:assumed-role/AWSReservedSSO_Developer_0123456789abcdef/alice"
-    )
-    base_context = {
-        "aws:PrincipalArn": (
-            f"arn:aws:iam::{ACCOUNT}:role/aws-reserved/sso.amazonaws.com/"
-            "AWSReservedSSO_Developer_0123456789abcdef"
-        ),
-        "aws:PrincipalTag/team": "team-a",
-        "aws:MultiFactorAuthPresent": "true",
-        "aws:SourceIp": "203.0.113.10",
-    }
-    requests = [
-        ("s3:GetObject", "arn:aws:s3:::team-a-data/alice/report.csv", "eu-west-1"),
-        ("s3:PutObject", "arn:aws:s3:::team-a-data/alice/out.csv", "eu-west-1"),
-        ("s3:DeleteBucket", "arn:aws:s3:::team-a-data", "eu-west-1"),
-        ("s3:ListAllMyBuckets", "*", "us-east-1"),
-        ("dynamodb:GetItem", f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/orders", "eu-west-1"),
-        ("dynamodb:PutItem", f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/orders", "eu-west-1"),
-        ("ec2:RunInstances", f"arn:aws:ec2:us-east-1:{ACCOUNT}:instance/*", "us-east-1"),
-        ("ec2:DescribeInstances", "*", "eu-central-1"),
-        ("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/app-worker", "us-east-1"),
-        ("iam:CreateUser", f"arn:aws:iam::{ACCOUNT}:user/mallory", "us-east-1"),
-        ("kms:Decrypt", f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/1234", "eu-west-1"),
-        ("lambda:InvokeFunction", f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:f", "eu-west-1"),
-        (
-            "logs:PutLogEvents",
-            f"arn:aws:logs:eu-west-1:{ACCOUNT}:log-group:team-a-app",
-            "eu-west-1",
-        ),
-        (
-            "secretsmanager:GetSecretValue",
-            f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret:team-a/db-AbCdEf",
-            "eu-west-1",
-        ),
-        ("organizations:LeaveOrganization", "*", "us-east-1"),
-        ("sqs:SendMessage", f"arn:aws:sqs:eu-west-1:{ACCOUNT}:queue", "eu-west-1"),
-    ]
-    mix: list[tuple[Request, Layers]] = []
-    for action, resource, region in requests:
-        context = {**base_context, "aws:RequestedRegion": region, "aws:username": "alice"}
-        mix.append((Request(action, resource, principal, context), layers))
-    return mix
-
-
-def documented_cases() -> list[tuple[Request, Layers]]:
-    cases = json.loads(CASES_FILE.read_text(encoding="utf-8"))
-    return [(case_request(case), case_layers(case)) for case in cases]
-
-
-def measure(name: str, workload: list[tuple[Request, Layers]], rounds: int) -> None:
-    """Print wall-clock latency per decision and CPU time per decision.
+def measure(name: str, workload: list[tuple[Request, Layers]], rounds: int) -> Timing:
+    """Print and return wall-clock latency per decision and CPU time per decision.
 
     The CPU time (thread time per pass over the workload, divided by its size) is the steadier
     number on a shared machine, where other processes preempt the benchmark.
@@ -278,16 +75,23 @@ def measure(name: str, workload: list[tuple[Request, Layers]], rounds: int) -> N
         cpu_per_decision.append((time.thread_time_ns() - cpu_start) / 1000 / len(workload))
     elapsed = time.perf_counter() - started
     samples.sort()
-    p99 = samples[int(len(samples) * 0.99)]
-    print(
-        f"{name:<18} decisions={len(samples):>7}  median={statistics.median(samples):6.1f} µs  "
-        f"p99={p99:6.1f} µs  cpu median={statistics.median(cpu_per_decision):6.1f} µs  "
-        f"throughput={len(samples) / elapsed:>9,.0f} decisions/s"
+    timing = Timing(
+        decisions=len(samples),
+        median_us=statistics.median(samples),
+        p99_us=samples[int(len(samples) * 0.99)],
+        cpu_median_us=statistics.median(cpu_per_decision),
+        throughput=len(samples) / elapsed,
     )
+    print(
+        f"{name:<18} decisions={timing.decisions:>7}  median={timing.median_us:6.1f} µs  "
+        f"p99={timing.p99_us:6.1f} µs  cpu median={timing.cpu_median_us:6.1f} µs  "
+        f"throughput={timing.throughput:>9,.0f} decisions/s"
+    )
+    return timing
 
 
 def measure_cold_compile() -> None:
-    document = _permission_set_policy()
+    document = permission_set_policy()
     rounds = 200
     begin = time.perf_counter()
     for _ in range(rounds):
@@ -298,14 +102,276 @@ def measure_cold_compile() -> None:
     print(f"{'cold compile':<18} permission set of {size} statements: {per:,.0f} µs")
 
 
-def main() -> None:
+def run_iam_simulate(workloads: list[Workload], rounds_scale: float) -> dict[str, Any]:
+    """Time the workloads' cases in iam-simulate and return the report bench/js prints.
+
+    Writes the cases to INPUTS_FILE first, so that the Node run can be repeated by hand. Each
+    workload gets `rounds_scale` times the passes orgstack made over it, at least one.
+    """
+    if not (JS_BENCH.parent / "node_modules").is_dir():
+        raise SystemExit(
+            "bench/js/node_modules is missing: run scripts/bench, or `npm ci` in bench/js, first."
+        )
+    payload = {
+        "workloads": [
+            {
+                "name": workload.name,
+                "rounds": max(1, round(workload.rounds * rounds_scale)),
+                "inputs": workload.cases,
+            }
+            for workload in workloads
+        ]
+    }
+    INPUTS_FILE.parent.mkdir(parents=True, exist_ok=True)
+    INPUTS_FILE.write_text(json.dumps(payload), encoding="utf-8")
+
+    command = ["node", str(JS_BENCH.relative_to(ROOT)), str(INPUTS_FILE.relative_to(ROOT))]
+    try:
+        # The Node script prints its summary on stderr, which shows through as progress.
+        completed = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=True)
+    except FileNotFoundError:
+        raise SystemExit("node was not found: install Node.js 18 or newer.") from None
+    except subprocess.CalledProcessError as error:
+        message = f"`{shlex.join(command)}` failed with exit status {error.returncode}."
+        raise SystemExit(message) from None
+    report: dict[str, Any] = json.loads(completed.stdout)
+    return report
+
+
+@dataclass(frozen=True)
+class ComparisonRow:
+    """One workload with one way of passing policies to iam-simulate, beside orgstack's timing."""
+
+    workload: str
+    mode: str
+    orgstack: Timing
+    iam_simulate: Timing | None
+    compared: int
+    agreed: int
+    # Case ID, orgstack's decision and iam-simulate's, for each case where the two differ.
+    disagreements: list[tuple[str, str, str]]
+    # Case ID and iam-simulate's reason, for each case it could not evaluate.
+    skipped: list[tuple[str, str]]
+
+
+def _orgstack_decisions(workload: Workload) -> dict[str, str]:
+    return {
+        str(case["id"]): str(evaluate(request, layers).decision)
+        for case, (request, layers) in zip(workload.cases, workload.inputs, strict=True)
+    }
+
+
+def comparison_rows(
+    workloads: list[Workload], timings: list[Timing], report: dict[str, Any]
+) -> list[ComparisonRow]:
+    """Pair orgstack's timing and decisions with iam-simulate's, per workload and mode."""
+    by_name = {entry["name"]: entry for entry in report["workloads"]}
+    rows: list[ComparisonRow] = []
+    for workload, timing in zip(workloads, timings, strict=True):
+        ours = _orgstack_decisions(workload)
+        for mode, result in by_name[workload.name]["modes"].items():
+            theirs: dict[str, str] = result["decisions"]
+            disagreements = [
+                (case_id, ours[case_id], decision)
+                for case_id, decision in theirs.items()
+                if ours[case_id] != decision
+            ]
+            rows.append(
+                ComparisonRow(
+                    workload=workload.name,
+                    mode=mode,
+                    orgstack=timing,
+                    iam_simulate=Timing(**result["timing"]) if result["timing"] else None,
+                    compared=len(theirs),
+                    agreed=len(theirs) - len(disagreements),
+                    disagreements=disagreements,
+                    skipped=[(entry["id"], entry["reason"]) for entry in result["skipped"]],
+                )
+            )
+    return rows
+
+
+def _machine() -> str:
+    """Describe the CPUs this process may run on: the count `nproc` prints, and the model."""
+    model = ""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                model = f", {line.split(':', 1)[1].strip()}"
+                break
+    return f"{len(os.sched_getaffinity(0))} CPUs (nproc){model}"
+
+
+def _table_row(row: ComparisonRow) -> str:
+    ours = row.orgstack
+    cells = [
+        row.workload,
+        MODE_LABELS.get(row.mode, row.mode),
+        f"{ours.median_us:.1f}",
+        f"{ours.p99_us:.1f}",
+        f"{ours.throughput:,.0f}",
+    ]
+    theirs = row.iam_simulate
+    if theirs is None:
+        cells += ["n/a", "n/a", "n/a", "n/a"]
+    else:
+        cells += [
+            f"{theirs.median_us:.1f}",
+            f"{theirs.p99_us:,.1f}",
+            f"{theirs.throughput:,.0f}",
+            f"{ours.throughput / theirs.throughput:.1f}{TIMES}",
+        ]
+    cells.append(f"{row.agreed}/{row.compared}")
+    return "| " + " | ".join(cells) + " |"
+
+
+def _target_line(rows: list[ComparisonRow]) -> str:
+    medians = {row.workload: row.orgstack.median_us for row in rows}
+    median_met = all(value < TARGET_MEDIAN_US for value in medians.values())
+    median_text = ", ".join(f"{name} {value:.1f} µs" for name, value in medians.items())
+
+    ratios = [
+        (row.orgstack.throughput / row.iam_simulate.throughput, row)
+        for row in rows
+        if row.iam_simulate is not None
+    ]
+    if not ratios:
+        return "iam-simulate evaluated no input, so the project target could not be checked."
+    lowest, lowest_row = min(ratios, key=lambda pair: pair[0])
+    lowest_mode = MODE_LABELS.get(lowest_row.mode, lowest_row.mode)
+
+    return (
+        f"Project target: a warm orgstack decision under {TARGET_MEDIAN_US:.0f} µs median and at "
+        f"least {TARGET_RATIO:.0f}{TIMES} the throughput of iam-simulate's validated "
+        f"`runSimulation`. The median target is {'met' if median_met else 'missed'}: "
+        f"{median_text}. The throughput target is "
+        f"{'met' if lowest >= TARGET_RATIO else 'missed'}: the lowest ratio is "
+        f"{lowest:.1f}{TIMES}, on {lowest_row.workload} with {lowest_mode} policies."
+    )
+
+
+def _cpu_table(rows: list[ComparisonRow]) -> list[str]:
+    lines = [
+        "| workload | iam-simulate policies | orgstack CPU µs | iam-simulate CPU µs | CPU ratio |",
+        "|---|---|---|---|---|",
+    ]
+    for row in rows:
+        if row.iam_simulate is None:
+            continue
+        ours, theirs = row.orgstack.cpu_median_us, row.iam_simulate.cpu_median_us
+        lines.append(
+            f"| {row.workload} | {MODE_LABELS.get(row.mode, row.mode)} | {ours:.1f} "
+            f"| {theirs:.1f} | {theirs / ours:.1f}{TIMES} |"
+        )
+    return lines
+
+
+def _exceptions(rows: list[ComparisonRow]) -> list[str]:
+    """List the inputs the engines decided differently and those iam-simulate skipped."""
+    lines: list[str] = []
+    differences = sorted({item for row in rows for item in row.disagreements})
+    if differences:
+        lines += ["", "Decisions that differ (orgstack, iam-simulate):", ""]
+        lines += [f"- {case_id}: {ours}, {theirs}" for case_id, ours, theirs in differences]
+    else:
+        lines += ["", "The engines reached the same decision on every input both evaluated."]
+
+    skipped = sorted({item for row in rows for item in row.skipped})
+    if skipped:
+        lines += [
+            "",
+            "Inputs iam-simulate rejected, which its columns leave out (orgstack's include them):",
+            "",
+        ]
+        lines += [f"- {case_id}: `{reason}`" for case_id, reason in skipped]
+    return lines
+
+
+def render_comparison(rows: list[ComparisonRow], report: dict[str, Any], command: str) -> str:
+    """Return the side-by-side table, how it was measured and where the engines differ."""
+    date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    load = os.getloadavg()[0]
+    lines = [
+        f"Command: `{command}` on {_machine()}, {date}, 1-minute load average {load:.1f} when "
+        f"the run ended. Python {platform.python_version()}, Node {report['node']}, "
+        f"{report['engine']}.",
+        "",
+        "| workload | iam-simulate policies | orgstack median µs | orgstack p99 µs "
+        "| orgstack decisions/s | iam-simulate median µs | iam-simulate p99 µs "
+        "| iam-simulate decisions/s | throughput ratio | decisions agreed |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+        *(_table_row(row) for row in rows),
+        "",
+        "Both engines make one decision at a time on one thread, after warm-up passes. orgstack "
+        "times `evaluate` on policies compiled once. iam-simulate times `runSimulation`: with "
+        "*documents* it validates and parses every policy on each call, and with *pre-validated* "
+        "(policies built once with `createValidatedPolicy`) it skips validation but still "
+        "parses them. The throughput ratio is orgstack's decisions per second over "
+        "iam-simulate's.",
+        "",
+        "CPU time per decision, the median over passes, is steadier than wall-clock time on a "
+        "loaded machine. It is thread time for orgstack and the whole Node process's user and "
+        "system time for iam-simulate, which includes its garbage collector's helper threads.",
+        "",
+        *_cpu_table(rows),
+        "",
+        _target_line(rows),
+        *_exceptions(rows),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def command_line() -> str:
+    """Return the command that started this run, as it would be typed in the repository root."""
+    python = Path(sys.executable)
+    if python.is_relative_to(Path.cwd()):
+        python = python.relative_to(Path.cwd())
+    return shlex.join([str(python), "-m", "bench.policy_bench", *sys.argv[1:]])
+
+
+def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=2000, help="passes over each workload")
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="also time @cloud-copilot/iam-simulate on the same inputs and print both side by side",
+    )
+    parser.add_argument(
+        "--js-rounds",
+        type=int,
+        help="passes over the realistic mix for iam-simulate, and a quarter of that over the "
+        "documented cases (default: a tenth of --rounds)",
+    )
+    parser.add_argument(
+        "--markdown", type=Path, help="write the comparison table to this file (needs --compare)"
+    )
     args = parser.parse_args()
+    if args.markdown and not args.compare:
+        parser.error("--markdown writes the comparison table: add --compare")
+    return args
 
-    measure("documented cases", documented_cases(), max(1, args.rounds // 4))
-    measure("realistic mix", realistic_mix(), args.rounds)
+
+def main() -> None:
+    args = parse_arguments()
+
+    workloads = build_workloads(args.rounds)
+    timings = [measure(workload.name, workload.inputs, workload.rounds) for workload in workloads]
     measure_cold_compile()
+    if not args.compare:
+        return
+
+    js_rounds = args.js_rounds or max(1, args.rounds // 10)
+    sys.stdout.flush()  # the Node benchmark writes to the same terminal
+    report = run_iam_simulate(workloads, js_rounds / args.rounds)
+    rows = comparison_rows(workloads, timings, report)
+    table = render_comparison(rows, report, command_line())
+    print()
+    print(table, end="")
+    if args.markdown:
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
+        args.markdown.write_text(table, encoding="utf-8")
 
 
 if __name__ == "__main__":
