@@ -5,7 +5,9 @@ It is the classic multi-account layout: a Security OU (Logging and Audit account
 `ec2:TerminateInstances` and `s3:DeleteBucket` on the Development and Testing accounts, a
 region-restriction SCP on Sandbox, and a tag policy requiring a `CostCenter` tag. Everything is
 created through the Organizations API as the management account's root user, so it obeys the same
-rules, and lands in the audit trail, like a client's calls.
+rules, and lands in the audit trail, like a client's calls. IAM Identity Center comes next
+(`orgstack.demo_identity`): its organization instance, groups, permission sets, account
+assignments and users with one-time passwords.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from orgstack import demo_identity
 from orgstack.accounts import first_account_id
 from orgstack.auth.principals import ROOT, Principal
 from orgstack.ids import account_root_arn
@@ -93,6 +96,7 @@ class DemoOrganization:
     units: dict[str, str] = field(default_factory=dict)
     accounts: dict[str, str] = field(default_factory=dict)
     policies: dict[str, str] = field(default_factory=dict)
+    identity_center: demo_identity.DemoIdentityCenter | None = None
 
 
 class DemoLoader:
@@ -204,6 +208,7 @@ def load_if_empty(pipeline: Pipeline) -> DemoOrganization | None:
         access_key_id=None,
     )
     demo = DemoLoader(pipeline, management).load()
+    demo.identity_center = demo_identity.load(pipeline, management, demo.accounts)
     log.info(
         "demo: loaded the example organization organization_id=%s accounts=%d",
         demo.organization_id,

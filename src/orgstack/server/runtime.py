@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from orgstack import accounts
 from orgstack.audit.writer import AuditWriter
@@ -15,6 +16,9 @@ from orgstack.server.pipeline import Pipeline
 from orgstack.services import catalog, registry
 from orgstack.store.db import Database, describe_url
 from orgstack.store.jobs import JobWorker
+
+if TYPE_CHECKING:
+    from orgstack.demo import DemoOrganization
 
 log = logging.getLogger("orgstack.server")
 
@@ -33,6 +37,8 @@ class Runtime:
     on_stop: list[Callable[[Runtime], None]] = field(default_factory=list)
     # Run last, once the server can answer: the start-up banner.
     on_ready: list[Callable[[Runtime], None]] = field(default_factory=list)
+    # The example organization loaded at this start, for the banner; None when nothing was loaded.
+    demo: DemoOrganization | None = None
 
     def startup(self) -> None:
         self.database.upgrade()
@@ -43,7 +49,7 @@ class Runtime:
         if self.settings.demo:
             from orgstack import demo
 
-            demo.load_if_empty(self.pipeline)
+            self.demo = demo.load_if_empty(self.pipeline)
         for hook in self.on_ready:
             hook(self)
 

@@ -9,6 +9,7 @@ from types import FrameType
 
 import uvicorn
 
+from orgstack import demo_identity
 from orgstack.accounts import first_account_id
 from orgstack.auth.credentials import root_keys
 from orgstack.config import Settings
@@ -35,6 +36,9 @@ def banner(runtime: Runtime) -> str:
         lines.append(f"export AWS_ACCESS_KEY_ID={key_id}")
         lines.append(f"export AWS_SECRET_ACCESS_KEY={secret}")
         lines.append(f"# management account: {account_id}")
+        if runtime.demo is not None and runtime.demo.identity_center is not None:
+            # One-time passwords exist only in memory: printed here once, never logged.
+            lines.extend(demo_identity.banner_lines(runtime.demo.identity_center))
     else:
         lines.append(
             f'eval "$(orgstack credentials --data-dir {settings.data_dir})"  '
