@@ -382,3 +382,76 @@ def test_resource_policy_lets_member_tag_ous(server: Server, management: Account
             "You don't have permissions to access this resource."
         )
     assert _tags(organization, organization.root_id) == []
+
+
+def _create_request_calls(organization: Organization, server: Server) -> dict[str, Any]:
+    """Return one call per operation that takes `Tags` when it creates something."""
+    client = organization.client
+    invited = server.new_account()
+    policy = (
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*",'
+        '"Action":"organizations:DescribeOrganization","Resource":"*"}]}'
+    )
+    return {
+        "InviteAccountToOrganization": lambda tags: client.invite_account_to_organization(
+            Target={"Id": invited.account_id, "Type": "ACCOUNT"}, Tags=tags
+        ),
+        "CreateAccount": lambda tags: client.create_account(
+            AccountName="tagged", Email="tagged@example.com", Tags=tags
+        ),
+        "PutResourcePolicy": lambda tags: client.put_resource_policy(Content=policy, Tags=tags),
+        "CreateOrganizationalUnit": lambda tags: client.create_organizational_unit(
+            ParentId=organization.root_id, Name="tagged", Tags=tags
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    ("tags", "code", "reason", "message"),
+    [
+        (
+            [{"Key": "aws:owner", "Value": "x"}],
+            "InvalidInputException",
+            "INVALID_SYSTEM_TAGS_PARAMETER",
+            SYSTEM_TAG_MESSAGE,
+        ),
+        # A repeated reserved key fails on the reserved prefix first, as in TagResource.
+        (
+            [{"Key": "aws:owner", "Value": "1"}, {"Key": "aws:owner", "Value": "2"}],
+            "InvalidInputException",
+            "INVALID_SYSTEM_TAGS_PARAMETER",
+            SYSTEM_TAG_MESSAGE,
+        ),
+        (
+            [{"Key": "a", "Value": "1"}, {"Key": "a", "Value": "2"}],
+            "InvalidInputException",
+            "DUPLICATE_TAG_KEY",
+            "Tag keys must be unique among the tags attached to the same entity.",
+        ),
+        (
+            _tag_list(51),
+            "ConstraintViolationException",
+            "MAX_TAG_LIMIT_EXCEEDED",
+            "You have exceeded the number of tags allowed on this resource.",
+        ),
+    ],
+    ids=["system-key", "repeated-system-key", "duplicate-key", "over-limit"],
+)
+def test_create_requests_check_tags_as_tag_resource(
+    server: Server,
+    management: Account,
+    tags: list[dict[str, str]],
+    code: str,
+    reason: str,
+    message: str,
+) -> None:
+    organization = new_organization(server, management)
+
+    for operation, call in _create_request_calls(organization, server).items():
+        with pytest.raises(botocore.exceptions.ClientError) as raised:
+            call(tags)
+
+        response = error_of(raised)
+        assert response["Error"]["Code"] == code, operation
+        assert response["Error"]["Message"] == message, operation
+        assert response["Reason"] == reason, operation

@@ -94,11 +94,6 @@ def _check_tags(params: Params) -> list[dict[str, str]]:
     """Reject the request's tags as TagResource would, before the account exists."""
     requested_tags: list[dict[str, str]] = params.get("Tags") or []
     tagging.validate_tags(requested_tags)
-    if len(requested_tags) > tagging.MAX_TAGS_PER_RESOURCE:
-        raise ConstraintViolationException(
-            "You have exceeded the number of tags allowed on this resource.",
-            Reason=tagging.MAX_TAG_LIMIT_EXCEEDED,
-        )
     return requested_tags
 
 

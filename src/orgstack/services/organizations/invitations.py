@@ -19,12 +19,12 @@ from orgstack.services.organizations import access
 from orgstack.services.organizations import handshake_store as store
 from orgstack.services.organizations.attachments import attach_defaults
 from orgstack.services.organizations.errors import (
-    ConstraintViolationException,
     DuplicateHandshakeException,
     HandshakeConstraintViolationException,
     HandshakeNotFoundException,
     InvalidInputException,
 )
+from orgstack.services.organizations.tagging import validate_tags
 from orgstack.services.registry import Params, RequestContext, Result, operation
 from orgstack.store.schema import accounts, tags
 
@@ -35,7 +35,6 @@ ACCOUNT_ID_PATTERN = re.compile(r"\d{12}")
 
 # AWS Organizations quota: 20 invitations sent per organization per day.
 INVITATIONS_PER_DAY = 20
-MAX_TAGS = 50
 
 ALREADY_IN_AN_ORGANIZATION_MESSAGE = (
     "The handshake request is invalid because the invited account is already a member of an "
@@ -79,27 +78,6 @@ def validate_target(target: dict[str, str]) -> tuple[str, str]:
             Reason="INVALID_EMAIL_ADDRESS_TARGET",
         )
     return party_type, party_id
-
-
-def validate_tags(tag_list: list[dict[str, str]]) -> None:
-    """Raise AWS's error for repeated keys, `aws:` system keys or more than 50 tags."""
-    keys = [tag["Key"] for tag in tag_list]
-    if len(set(keys)) != len(keys):
-        raise InvalidInputException(
-            "Tag keys must be unique among the tags attached to the same entity.",
-            Reason="DUPLICATE_TAG_KEY",
-        )
-    if any(key.lower().startswith("aws:") for key in keys):
-        raise InvalidInputException(
-            "You specified a tag key that is a system tag. You can't add, edit, or delete system "
-            "tag keys because they're reserved for Amazon Web Services use.",
-            Reason="INVALID_SYSTEM_TAGS_PARAMETER",
-        )
-    if len(keys) > MAX_TAGS:
-        raise ConstraintViolationException(
-            "You have exceeded the number of tags allowed on this resource.",
-            Reason="MAX_TAG_LIMIT_EXCEEDED",
-        )
 
 
 def resolve_account(connection: Connection, party_type: str, party_id: str) -> Any:

@@ -12,8 +12,9 @@ from orgstack import ids
 from orgstack.services.organizations import access
 from orgstack.services.organizations.errors import ResourcePolicyNotFoundException
 from orgstack.services.organizations.handshake_store import lock_organization
-from orgstack.services.organizations.invitations import apply_tags, validate_tags
+from orgstack.services.organizations.invitations import apply_tags
 from orgstack.services.organizations.resource_policy_document import parse
+from orgstack.services.organizations.tagging import validate_tags
 from orgstack.services.registry import Params, RequestContext, Result, operation
 from orgstack.store.schema import resource_policies, tags
 

@@ -78,17 +78,22 @@ def _reject_system_keys(keys: Iterable[str]) -> None:
         raise InvalidInputException(_SYSTEM_TAG_MESSAGE, Reason=INVALID_SYSTEM_TAGS_PARAMETER)
 
 
+def _reject_over_limit(count: int) -> None:
+    if count > MAX_TAGS_PER_RESOURCE:
+        raise ConstraintViolationException(_TAG_LIMIT_MESSAGE, Reason=MAX_TAG_LIMIT_EXCEEDED)
+
+
 def validate_tags(new_tags: list[dict[str, str]]) -> None:
-    """Raise InvalidInputException for a reserved `aws:` key or a key given twice."""
+    """Check the `Tags` of a request as every operation that takes them does.
+
+    Raises InvalidInputException for a reserved `aws:` key or a key given twice, and
+    ConstraintViolationException for more than 50 tags.
+    """
     keys = [tag["Key"] for tag in new_tags]
     _reject_system_keys(keys)
     if len(set(keys)) != len(keys):
         raise InvalidInputException(_DUPLICATE_KEY_MESSAGE, Reason=DUPLICATE_TAG_KEY)
-
-
-def _reject_over_limit(count: int) -> None:
-    if count > MAX_TAGS_PER_RESOURCE:
-        raise ConstraintViolationException(_TAG_LIMIT_MESSAGE, Reason=MAX_TAG_LIMIT_EXCEEDED)
+    _reject_over_limit(len(keys))
 
 
 def tag_new_resource(
@@ -102,7 +107,6 @@ def tag_new_resource(
     if not new_tags:
         return
     validate_tags(new_tags)
-    _reject_over_limit(len(new_tags))
     connection.execute(
         insert(tags),
         [
