@@ -413,3 +413,43 @@ def test_tags_attach_to_transfer_on_accept(server: Server) -> None:
 
     assert before == {}
     assert stored_tags(server, transfer_id) == {"contract": "42"}
+
+
+ACTIVE_TRANSFER_MESSAGE = (
+    "You cannot delete organization due to an ongoing responsibility transfer process. For "
+    "example, a pending invitation or an in-progress transfer. To delete the organization, you "
+    "must resolve the current transfer process."
+)
+
+
+def _delete_is_blocked(client: Any) -> None:
+    status, error, reason = failure(client.delete_organization)
+    assert status == 400
+    assert error["Code"] == "ConstraintViolationException"
+    assert error["Message"] == ACTIVE_TRANSFER_MESSAGE
+    assert reason == "ACTIVE_RESPONSIBILITY_TRANSFER_PROCESS"
+
+
+def test_pending_transfer_blocks_delete_organization(server: Server) -> None:
+    _, partner_client, customer, customer_client = _two_organizations(server)
+    handshake = _invite(partner_client, customer)
+
+    _delete_is_blocked(partner_client)
+    _delete_is_blocked(customer_client)
+
+    partner_client.cancel_handshake(HandshakeId=handshake["Id"])
+    partner_client.delete_organization()
+    customer_client.delete_organization()
+
+
+def test_accepted_transfer_blocks_until_terminated(server: Server) -> None:
+    _, partner_client, customer, customer_client = _two_organizations(server)
+    handshake = _invite(partner_client, customer)
+    customer_client.accept_handshake(HandshakeId=handshake["Id"])
+
+    _delete_is_blocked(partner_client)
+    _delete_is_blocked(customer_client)
+
+    partner_client.terminate_responsibility_transfer(Id=_transfer_id(handshake))
+    partner_client.delete_organization()
+    customer_client.delete_organization()

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 
 from orgstack import ids
-from orgstack.services.organizations import access
+from orgstack.services.organizations import access, responsibility_transfers
 from orgstack.services.organizations.attachments import (
     ENABLED,
     FULL_AWS_ACCESS_ID,
@@ -19,6 +19,7 @@ from orgstack.services.organizations.attachments import (
 )
 from orgstack.services.organizations.errors import (
     AlreadyInOrganizationException,
+    ConstraintViolationException,
     OrganizationNotEmptyException,
 )
 from orgstack.services.organizations.pagination import page
@@ -158,6 +159,13 @@ def delete_organization(context: RequestContext, params: Params) -> Result:
         raise OrganizationNotEmptyException(
             "To delete an organization you must first remove all member accounts (except the "
             "master)."
+        )
+    if responsibility_transfers.has_active_transfer(context.db, view.id, context.now()):
+        raise ConstraintViolationException(
+            "You cannot delete organization due to an ongoing responsibility transfer process. "
+            "For example, a pending invitation or an in-progress transfer. To delete the "
+            "organization, you must resolve the current transfer process.",
+            Reason="ACTIVE_RESPONSIBILITY_TRANSFER_PROCESS",
         )
 
     _delete_organization_rows(context, view)

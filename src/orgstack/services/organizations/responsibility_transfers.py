@@ -40,10 +40,10 @@ from orgstack.services.organizations.errors import (
 from orgstack.services.organizations.invitations import (
     apply_tags,
     resolve_account,
-    validate_tags,
     validate_target,
 )
 from orgstack.services.organizations.pagination import page
+from orgstack.services.organizations.tagging import validate_tags
 from orgstack.services.registry import Params, RequestContext, Result, operation
 from orgstack.store.schema import accounts, responsibility_transfers
 
@@ -178,6 +178,20 @@ def _status(connection: Connection, row: Any, now: dt.datetime) -> str:
         return REQUESTED
     state = handshake.effective_state(now)
     return REQUESTED if state in store.PENDING_STATES else state
+
+
+def has_active_transfer(connection: Connection, organization_id: str, now: dt.datetime) -> bool:
+    """Tell whether the organization is the source or target of a transfer still REQUESTED or
+    ACCEPTED."""
+    table = responsibility_transfers
+    rows = connection.execute(
+        select(table).where(
+            (table.c.source_organization_id == organization_id)
+            | (table.c.target_organization_id == organization_id),
+            table.c.status.in_(ACTIVE_STATUSES),
+        )
+    )
+    return any(_status(connection, row, now) in ACTIVE_STATUSES for row in rows)
 
 
 def _participant(account_id: str | None, email: str | None) -> dict[str, str]:
