@@ -129,3 +129,38 @@ def test_regions_of_other_account_are_denied(server: Server) -> None:
     assert status == 400
     assert error["Code"] == "AccessDeniedException"
     assert error["Message"] == DENIED
+
+
+def _region_rows(regions: list[dict[str, Any]]) -> list[tuple[str, str, bool]]:
+    return [(item["RegionName"], item["Status"], item["IsPrimaryRegion"]) for item in regions]
+
+
+def test_instance_lists_added_regions(server: Server) -> None:
+    sso_admin, instance_arn = _instance(server)
+    sso_admin.add_region(InstanceArn=instance_arn, RegionName="eu-west-1")
+    sso_admin.add_region(InstanceArn=instance_arn, RegionName="ap-southeast-2")
+
+    described = sso_admin.describe_instance(InstanceArn=instance_arn)
+    [listed] = sso_admin.list_instances()["Instances"]
+    region = sso_admin.describe_region(InstanceArn=instance_arn, RegionName="eu-west-1")
+
+    expected = [
+        ("us-east-1", "ACTIVE", True),
+        ("ap-southeast-2", "ACTIVE", False),
+        ("eu-west-1", "ACTIVE", False),
+    ]
+    assert described["PrimaryRegion"] == "us-east-1"
+    assert _region_rows(described["Regions"]) == expected
+    assert _region_rows(listed["Regions"]) == expected
+    assert described["Regions"][0]["AddedDate"] == described["CreatedDate"]
+    assert described["Regions"][2]["AddedDate"] == region["AddedDate"]
+
+
+def test_removed_region_leaves_instance(server: Server) -> None:
+    sso_admin, instance_arn = _instance(server)
+    sso_admin.add_region(InstanceArn=instance_arn, RegionName="eu-west-1")
+    sso_admin.remove_region(InstanceArn=instance_arn, RegionName="eu-west-1")
+
+    described = sso_admin.describe_instance(InstanceArn=instance_arn)
+
+    assert _region_rows(described["Regions"]) == [("us-east-1", "ACTIVE", True)]

@@ -17,6 +17,7 @@ from orgstack.identity_center import Instance
 from orgstack.protocol.errors import ValidationException
 from orgstack.services.identitystore import pagination
 from orgstack.services.registry import Params, RequestContext, Result, operation
+from orgstack.services.sso_admin import regions
 from orgstack.services.sso_admin.errors import (
     AccessDeniedException,
     ConflictException,
@@ -84,7 +85,7 @@ def _repeated_create(existing: Instance, token: str | None, params: Params) -> s
 @operation("sso-admin", "DescribeInstance", read_only=True)
 def describe_instance(context: RequestContext, params: Params) -> Result:
     instance = _administered(context, params["InstanceArn"])
-    return _describe(instance)
+    return _describe(context, instance)
 
 
 @operation("sso-admin", "ListInstances", read_only=True, not_honoured=("RegionScope",))
@@ -102,7 +103,7 @@ def list_instances(context: RequestContext, params: Params) -> Result:
     count, token = pagination.next_token(
         context, scope, [item.instance_arn for item in instances], size
     )
-    result: dict[str, Any] = {"Instances": [_metadata(item) for item in instances[:count]]}
+    result: dict[str, Any] = {"Instances": [_metadata(context, item) for item in instances[:count]]}
     if token is not None:
         result["NextToken"] = token
     return result
@@ -166,8 +167,7 @@ def _administered(
     return instance
 
 
-def _metadata(instance: Instance) -> dict[str, Any]:
-    region = str(instance.settings.get("primary_region") or "us-east-1")
+def _metadata(context: RequestContext, instance: Instance) -> dict[str, Any]:
     view: dict[str, Any] = {
         "InstanceArn": instance.instance_arn,
         "IdentityStoreId": instance.identity_store_id,
@@ -175,23 +175,17 @@ def _metadata(instance: Instance) -> dict[str, Any]:
         "OwnerAccountId": instance.owner_account_id,
         "CreatedDate": instance.created_at,
         "Status": instance.status,
-        "PrimaryRegion": region,
-        "Regions": [
-            {
-                "RegionName": region,
-                "Status": "ACTIVE",
-                "AddedDate": instance.created_at,
-                "IsPrimaryRegion": True,
-            }
-        ],
+        "PrimaryRegion": regions.primary_region(instance),
+        # The primary Region first, then those AddRegion added, as ListRegions returns them.
+        "Regions": regions.region_views(context.db, instance),
     }
     if instance.name:
         view["Name"] = instance.name
     return view
 
 
-def _describe(instance: Instance) -> dict[str, Any]:
-    view = _metadata(instance)
+def _describe(context: RequestContext, instance: Instance) -> dict[str, Any]:
+    view = _metadata(context, instance)
     encryption = instance.settings.get("encryption") or {"KeyType": AWS_OWNED_KEY}
     view["EncryptionConfigurationDetails"] = {
         "KeyType": encryption["KeyType"],

@@ -15,6 +15,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import Connection
+
 from orgstack.identity_center import Instance
 from orgstack.protocol.errors import ValidationException
 from orgstack.services.registry import Params, RequestContext, Result, operation
@@ -48,12 +50,18 @@ def _view(region: str, added: dt.datetime, primary: bool) -> dict[str, Any]:
     return {"RegionName": region, "Status": ACTIVE, "AddedDate": added, "IsPrimaryRegion": primary}
 
 
-def _regions(context: RequestContext, instance: Instance) -> list[dict[str, Any]]:
+def region_views(connection: Connection, instance: Instance) -> list[dict[str, Any]]:
+    """Return the RegionMetadata of the primary Region and of every added Region."""
     added = application_store.in_instance(
-        context.db, application_store.REGION, instance.instance_arn
+        connection, application_store.REGION, instance.instance_arn
     )
     views = [_view(item.record["RegionName"], item.created_at, False) for item in added]
+    views.sort(key=lambda view: str(view["RegionName"]))
     return [_primary_view(instance), *views]
+
+
+def _regions(context: RequestContext, instance: Instance) -> list[dict[str, Any]]:
+    return region_views(context.db, instance)
 
 
 def _from_primary(context: RequestContext, instance: Instance) -> None:
