@@ -15,6 +15,7 @@ from tests.e2e.identity_center_helpers import orgstack_command
 from tests.harness import Server
 
 NEW_PASSWORD = "correct horse battery staple"
+STEP_SECONDS = 30
 
 
 @dataclass
@@ -25,6 +26,8 @@ class WebUser:
     user_name: str
     password: str
     totp_secret: str | None = None
+    # The last time step whose code the server accepted from this user's first device.
+    last_step: int | None = None
 
 
 def reset_password(server: Server, store_id: str, user_name: str) -> str:
@@ -47,10 +50,26 @@ def server_now(server: Server) -> dt.datetime:
         return dt.datetime.fromisoformat(json.loads(response.read())["now"])
 
 
-def totp_code(server: Server, secret: str, steps_ahead: int = 0) -> str:
-    """Return the code of the server's current time step, or of a later one (within drift)."""
-    moment = server_now(server) + dt.timedelta(seconds=30 * steps_ahead)
-    return pyotp.TOTP(secret).at(moment)
+def totp_code(server: Server, secret: str) -> str:
+    """Return the code of the server's current time step."""
+    return pyotp.TOTP(secret).at(server_now(server))
+
+
+def next_code(server: Server, user: WebUser) -> str:
+    """Return a code of the user's device for a time step the server has not accepted yet.
+
+    Each step is accepted once, and the test harness moves the server clock back after each
+    test, so the clock is moved forward past the last accepted step when needed.
+    """
+    assert user.totp_secret is not None
+    now = server_now(server)
+    step = int(now.timestamp()) // STEP_SECONDS
+    if user.last_step is not None and step <= user.last_step:
+        server.advance_clock((user.last_step - step + 1) * STEP_SECONDS)
+        now = server_now(server)
+        step = int(now.timestamp()) // STEP_SECONDS
+    user.last_step = step
+    return pyotp.TOTP(user.totp_secret).at(now)
 
 
 def login_url(server: Server, store_id: str, next_path: str = "") -> str:
@@ -76,16 +95,14 @@ def first_sign_in(page: Page, server: Server, user: WebUser) -> None:
     user.password = NEW_PASSWORD
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Register an MFA device")
-    secret = page.locator("#totp-secret").inner_text().strip()
-    user.totp_secret = secret
-    page.get_by_label("MFA code").fill(totp_code(server, secret))
+    user.totp_secret = page.locator("#totp-secret").inner_text().strip()
+    page.get_by_label("MFA code").fill(next_code(server, user))
     page.get_by_role("button", name="Assign MFA device").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("AWS accounts")
 
 
-def sign_in_with_mfa(page: Page, server: Server, user: WebUser, steps_ahead: int = 1) -> None:
-    """Sign in with password and TOTP; `steps_ahead` picks a step not used before."""
+def sign_in_with_mfa(page: Page, server: Server, user: WebUser) -> None:
+    """Sign in with password and a TOTP code of a time step not used before."""
     enter_password(page, server, user)
-    assert user.totp_secret is not None
-    page.get_by_label("MFA code").fill(totp_code(server, user.totp_secret, steps_ahead))
+    page.get_by_label("MFA code").fill(next_code(server, user))
     page.get_by_role("button", name="Verify code").click()

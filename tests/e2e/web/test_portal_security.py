@@ -23,9 +23,9 @@ from tests.e2e.web.portal_helpers import (
     enter_password,
     first_sign_in,
     login_url,
+    next_code,
     reset_password,
     sign_in_with_mfa,
-    totp_code,
 )
 from tests.harness import Server, fresh_database_url, start_server
 
@@ -100,8 +100,7 @@ def bob(server: Server, portal: Portal, browser: Browser) -> WebUser:
 
 
 def fresh_sign_in(server: Server, user: WebUser, page: Page) -> None:
-    server.advance_clock(60)
-    sign_in_with_mfa(page, server, user, steps_ahead=0)
+    sign_in_with_mfa(page, server, user)
     expect(page.get_by_role("heading", level=1)).to_have_text("AWS accounts")
 
 
@@ -110,9 +109,7 @@ def csrf_of(page: Page) -> str:
 
 
 def test_totp_code_is_accepted_once(server: Server, alice: WebUser, page: Page) -> None:
-    server.advance_clock(60)
-    assert alice.totp_secret is not None
-    code = totp_code(server, alice.totp_secret)
+    code = next_code(server, alice)
     enter_password(page, server, alice)
     page.get_by_label("MFA code").fill(code)
     page.get_by_role("button", name="Verify code").click()
@@ -221,13 +218,11 @@ def test_sign_in_issues_a_new_session_id(
     page.goto(login_url(server, alice.store_id))
     before = session_cookie(context)
 
-    server.advance_clock(60)
     page.get_by_label("Username").fill(alice.user_name)
     page.get_by_role("button", name="Next").click()
     page.get_by_label("Password", exact=True).fill(alice.password)
     page.get_by_role("button", name="Sign in").click()
-    assert alice.totp_secret is not None
-    page.get_by_label("MFA code").fill(totp_code(server, alice.totp_secret))
+    page.get_by_label("MFA code").fill(next_code(server, alice))
     page.get_by_role("button", name="Verify code").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("AWS accounts")
     after = session_cookie(context)
@@ -332,3 +327,14 @@ def test_administrator_revokes_sessions(server: Server, alice: WebUser, page: Pa
     assert re.fullmatch(r"revoked_sessions: [1-9][0-9]*\n", result.stdout), result.stdout
     page.goto(f"{server.endpoint}/start")
     assert page.url.startswith(f"{server.endpoint}/start/login")
+
+
+def test_wrong_user_codes_are_rate_limited(server: Server, bob: WebUser, page: Page) -> None:
+    fresh_sign_in(server, bob, page)
+    for _attempt in range(10):
+        page.goto(f"{server.endpoint}/start/device?user_code=BBBB-BBBB")
+        expect(page.get_by_role("alert")).to_have_text(
+            "The code is not valid or has expired. Check the code and try again."
+        )
+    page.goto(f"{server.endpoint}/start/device?user_code=CCCC-CCCC")
+    expect(page.get_by_role("alert")).to_have_text(re.compile(r"^Too many wrong codes\."))
