@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -29,6 +30,8 @@ class RunningServer:
     process: subprocess.Popen[bytes]
     access_key_id: str
     secret_access_key: str
+    # A temporary directory the benchmark created for this server, removed when it stops.
+    data_dir: Path | None = None
 
     def rss_megabytes(self) -> float:
         """Resident memory of the server process, from /proc (Linux)."""
@@ -50,6 +53,9 @@ class RunningServer:
                 self.process.wait(20)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+                self.process.wait(20)
+        if self.data_dir is not None:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
 def _free_port() -> int:
@@ -94,7 +100,7 @@ def start_orgstack(max_accounts: int, database_url: str | None = None) -> Runnin
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     endpoint = f"http://127.0.0.1:{port}"
     _wait(f"{endpoint}/_orgstack/health", process)
-    return RunningServer("orgstack", endpoint, process, key_id, secret)
+    return RunningServer("orgstack", endpoint, process, key_id, secret, data_dir)
 
 
 def start_moto() -> RunningServer:
