@@ -23,8 +23,9 @@ import {
 } from "@cloud-copilot/iam-policy";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 
-// Passes over a workload before timing starts: the first call loads iam-data's service files.
-const WARMUP_ROUNDS = 3;
+// Passes over a workload before timing starts: the first call loads iam-data's service files,
+// and later ones let V8 optimize the hot paths.
+const WARMUP_ROUNDS = 20;
 
 // iam-simulate's overall results, named as orgstack's Decision values.
 const DECISIONS = {
