@@ -201,7 +201,12 @@ def _machine() -> str:
             if line.startswith("model name"):
                 model = f", {line.split(':', 1)[1].strip()}"
                 break
-    return f"{len(os.sched_getaffinity(0))} CPUs (nproc){model}"
+    # sched_getaffinity, which nproc reads too, exists on Linux only.
+    if hasattr(os, "sched_getaffinity"):
+        count = len(os.sched_getaffinity(0))
+    else:
+        count = os.cpu_count() or 0
+    return f"{count} CPUs (nproc){model}"
 
 
 def _table_row(row: ComparisonRow) -> str:
