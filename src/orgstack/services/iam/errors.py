@@ -34,6 +34,10 @@ class InvalidInputException(AwsError):
     query_code = "InvalidInput"
 
 
+class UnmodifiableEntityException(AwsError):
+    query_code = "UnmodifiableEntity"
+
+
 class PolicyNotAttachableException(AwsError):
     query_code = "PolicyNotAttachable"
 

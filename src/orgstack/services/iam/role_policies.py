@@ -10,7 +10,7 @@ from orgstack.policy import PolicyKind
 from orgstack.services.iam import documents, references, resources, role_store
 from orgstack.services.iam.errors import LimitExceededException, NoSuchEntityException
 from orgstack.services.iam.pagination import page
-from orgstack.services.iam.roles import require_role
+from orgstack.services.iam.roles import require_modifiable_role, require_role
 from orgstack.services.registry import Params, RequestContext, Result, operation
 
 INLINE_POLICY_QUOTA = 10240
@@ -20,7 +20,7 @@ ATTACHED_POLICY_QUOTA = 10
 @operation("iam", "PutRolePolicy", read_only=False, resources=resources.role)
 def put_role_policy(context: RequestContext, params: Params) -> Result:
     account_id = context.require_caller().account_id
-    role = require_role(context.db, account_id, params["RoleName"])
+    role = require_modifiable_role(context.db, account_id, params["RoleName"])
     policy_name = params["PolicyName"]
     document = params["PolicyDocument"]
     documents.check(document, PolicyKind.IDENTITY)
@@ -59,7 +59,7 @@ def get_role_policy(context: RequestContext, params: Params) -> Result:
 @operation("iam", "DeleteRolePolicy", read_only=False, resources=resources.role)
 def delete_role_policy(context: RequestContext, params: Params) -> Result:
     account_id = context.require_caller().account_id
-    role = require_role(context.db, account_id, params["RoleName"])
+    role = require_modifiable_role(context.db, account_id, params["RoleName"])
     policy_name = params["PolicyName"]
     if role_store.delete_inline_policy(context.db, account_id, role.name, policy_name) == 0:
         raise NoSuchEntityException(f"The role policy with name {policy_name} cannot be found.")
@@ -78,7 +78,7 @@ def list_role_policies(context: RequestContext, params: Params) -> Result:
 @operation("iam", "AttachRolePolicy", read_only=False, resources=resources.role)
 def attach_role_policy(context: RequestContext, params: Params) -> Result:
     account_id = context.require_caller().account_id
-    role = require_role(context.db, account_id, params["RoleName"])
+    role = require_modifiable_role(context.db, account_id, params["RoleName"])
     arn = params["PolicyArn"]
     if references.resolve(context.db, account_id, arn) is None:
         raise NoSuchEntityException(f"Policy {arn} does not exist or is not attachable.")
@@ -98,7 +98,7 @@ def attach_role_policy(context: RequestContext, params: Params) -> Result:
 @operation("iam", "DetachRolePolicy", read_only=False, resources=resources.role)
 def detach_role_policy(context: RequestContext, params: Params) -> Result:
     account_id = context.require_caller().account_id
-    role = require_role(context.db, account_id, params["RoleName"])
+    role = require_modifiable_role(context.db, account_id, params["RoleName"])
     arn = params["PolicyArn"]
     references.check_policy_arn(arn)
     if role_store.detach_policy(context.db, account_id, role.name, arn) == 0:

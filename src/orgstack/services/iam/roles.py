@@ -21,6 +21,7 @@ from orgstack.services.iam.errors import (
     EntityAlreadyExistsException,
     LimitExceededException,
     NoSuchEntityException,
+    UnmodifiableEntityException,
 )
 from orgstack.services.iam.pagination import page
 from orgstack.services.registry import Params, RequestContext, Result, operation
@@ -30,6 +31,9 @@ DEFAULT_MAX_SESSION_SECONDS = 3600
 # A role principal, `arn:aws:iam::<account>:role/<path><name>`.
 _ROLE_ARN = re.compile(r"arn:aws:iam::(?P<account>\d{12}):role/(?:[^/]+/)*(?P<name>[^/]+)")
 ROLE_RESOURCE_TYPE = "AWS::IAM::Role"
+# IAM Identity Center's AWSReservedSSO_* roles live under this path (then the home Region when it
+# is not us-east-1). Only Identity Center changes them, through the role store, not the IAM API.
+PROTECTED_ROLE_PATH = "/aws-reserved/sso.amazonaws.com/"
 
 
 def require_role(connection: Connection, account_id: str, name: str) -> role_store.RoleRow:
@@ -37,6 +41,25 @@ def require_role(connection: Connection, account_id: str, name: str) -> role_sto
     role = role_store.find_role(connection, account_id, name)
     if role is None:
         raise NoSuchEntityException(f"The role with name {name} cannot be found.")
+    return role
+
+
+def require_modifiable_role(
+    connection: Connection, account_id: str, name: str
+) -> role_store.RoleRow:
+    """Return the role, or raise NoSuchEntity, or UnmodifiableEntity for a protected role.
+
+    These are the operations whose errors in the service model include UnmodifiableEntity.
+    TagRole and UntagRole do not list it, so they use `require_role`.
+    """
+    role = require_role(connection, account_id, name)
+    if role.path.startswith(PROTECTED_ROLE_PATH):
+        # NOTE: AWS protects service-linked roles (path /aws-service-role/) the same way;
+        # orgstack protects only Identity Center's roles.
+        raise UnmodifiableEntityException(
+            f"Cannot perform the operation on the protected role '{role.name}' - this role is "
+            "only modifiable by AWS"
+        )
     return role
 
 
@@ -177,7 +200,7 @@ def list_roles(context: RequestContext, params: Params) -> Result:
 @operation("iam", "UpdateRole", read_only=False, resources=resources.role)
 def update_role(context: RequestContext, params: Params) -> Result:
     account_id = context.require_caller().account_id
-    role = require_role(context.db, account_id, params["RoleName"])
+    role = require_modifiable_role(context.db, account_id, params["RoleName"])
     values: dict[str, object] = {}
     if "Description" in params:
         values["description"] = params["Description"]
@@ -191,7 +214,7 @@ def update_role(context: RequestContext, params: Params) -> Result:
 @operation("iam", "UpdateRoleDescription", read_only=False, resources=resources.role)
 def update_role_description(context: RequestContext, params: Params) -> Result:
     account_id = context.require_caller().account_id
-    role = require_role(context.db, account_id, params["RoleName"])
+    role = require_modifiable_role(context.db, account_id, params["RoleName"])
     role_store.update_role(context.db, account_id, role.name, description=params["Description"])
     updated = require_role(context.db, account_id, role.name)
     return {"Role": role_reply(context.db, updated, details=True)}
@@ -200,7 +223,7 @@ def update_role_description(context: RequestContext, params: Params) -> Result:
 @operation("iam", "UpdateAssumeRolePolicy", read_only=False, resources=resources.role)
 def update_assume_role_policy(context: RequestContext, params: Params) -> Result:
     account_id = context.require_caller().account_id
-    role = require_role(context.db, account_id, params["RoleName"])
+    role = require_modifiable_role(context.db, account_id, params["RoleName"])
     document = params["PolicyDocument"]
     check_trust_policy(context.db, document)
     role_store.update_role(context.db, account_id, role.name, assume_role_policy=document)
@@ -211,7 +234,7 @@ def update_assume_role_policy(context: RequestContext, params: Params) -> Result
 @operation("iam", "DeleteRole", read_only=False, resources=resources.role)
 def delete_role(context: RequestContext, params: Params) -> Result:
     account_id = context.require_caller().account_id
-    role = require_role(context.db, account_id, params["RoleName"])
+    role = require_modifiable_role(context.db, account_id, params["RoleName"])
     if role_store.inline_policies(context.db, account_id, role.name):
         raise DeleteConflictException("Cannot delete entity, must delete policies first.")
     if role_store.attached_policy_arns(context.db, account_id, role.name):
@@ -224,7 +247,7 @@ def delete_role(context: RequestContext, params: Params) -> Result:
 @operation("iam", "PutRolePermissionsBoundary", read_only=False, resources=resources.role)
 def put_role_permissions_boundary(context: RequestContext, params: Params) -> Result:
     account_id = context.require_caller().account_id
-    role = require_role(context.db, account_id, params["RoleName"])
+    role = require_modifiable_role(context.db, account_id, params["RoleName"])
     boundary = require_boundary_policy(context.db, account_id, params["PermissionsBoundary"])
     role_store.update_role(context.db, account_id, role.name, permissions_boundary_arn=boundary)
     return {}
@@ -233,7 +256,7 @@ def put_role_permissions_boundary(context: RequestContext, params: Params) -> Re
 @operation("iam", "DeleteRolePermissionsBoundary", read_only=False, resources=resources.role)
 def delete_role_permissions_boundary(context: RequestContext, params: Params) -> Result:
     account_id = context.require_caller().account_id
-    role = require_role(context.db, account_id, params["RoleName"])
+    role = require_modifiable_role(context.db, account_id, params["RoleName"])
     role_store.update_role(context.db, account_id, role.name, permissions_boundary_arn=None)
     return {}
 
