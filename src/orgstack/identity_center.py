@@ -223,7 +223,9 @@ def save_instance(connection: Connection, instance: Instance) -> None:
 
 
 def delete_instance(connection: Connection, instance: Instance) -> None:
-    """Delete the instance with its identity store and everything sso-admin kept for it."""
+    """Delete the instance with its identity store and everything sso-admin kept for it,
+    including the AWSReservedSSO_* roles of its permission sets in member accounts."""
+    _deprovision_roles(connection, instance)
     store_id = instance.identity_store_id
     for table in (identitystore_memberships, identitystore_groups, identitystore_users):
         connection.execute(delete(table).where(table.c.identity_store_id == store_id))
@@ -244,6 +246,17 @@ def delete_instance(connection: Connection, instance: Instance) -> None:
     connection.execute(
         delete(sso_instances).where(sso_instances.c.instance_arn == instance.instance_arn)
     )
+
+
+def _deprovision_roles(connection: Connection, instance: Instance) -> None:
+    # role_provisioning imports this module for Instance, so it is imported on first use.
+    from orgstack.services.sso_admin import permission_set_store, role_provisioning
+
+    for permission_set in permission_set_store.list_for_instance(connection, instance.instance_arn):
+        for provisioned in permission_set_store.provisioned_accounts(
+            connection, permission_set.arn
+        ):
+            role_provisioning.deprovision(connection, permission_set.arn, provisioned.account_id)
 
 
 def enable_organization_instance(

@@ -16,7 +16,15 @@ from tests.e2e.identity_center_helpers import (
     orgstack_command,
 )
 from tests.e2e.organization_helpers import failure, invite_and_join, new_organization
-from tests.harness import Server, fresh_database_url, start_server
+from tests.e2e.sso_admin_helpers import (
+    assign,
+    member_iam,
+    new_identity_center,
+    new_permission_set,
+    sso_roles,
+    user_in_store,
+)
+from tests.harness import Server, create_member_account, fresh_database_url, start_server
 
 INSTANCE_ARN = re.compile(r"arn:aws:sso:::instance/ssoins-[a-f0-9]{16}")
 STORE_ID = re.compile(r"d-[0-9a-f]{10}")
@@ -336,3 +344,21 @@ def test_delete_instance_removes_permission_sets(server: Server) -> None:
         ).all()
     assert sets == []
     assert policies == []
+
+
+def test_delete_instance_removes_sso_roles(server: Server) -> None:
+    center = new_identity_center(server)
+    first = create_member_account(server, center.organizations)
+    second = create_member_account(server, center.organizations)
+    user_id = user_in_store(center)
+    readers, admins = new_permission_set(center), new_permission_set(center)
+    for permission_set, account_id in ((readers, first), (readers, second), (admins, first)):
+        assert assign(center, permission_set, account_id, user_id)["Status"] == "SUCCEEDED"
+    first_iam, second_iam = member_iam(server, center, first), member_iam(server, center, second)
+    before = (len(sso_roles(first_iam)), len(sso_roles(second_iam)))
+
+    center.sso_admin.delete_instance(InstanceArn=center.instance_arn)
+
+    assert before == (2, 1)
+    assert sso_roles(first_iam) == []
+    assert sso_roles(second_iam) == []
