@@ -23,9 +23,12 @@ from orgstack.services.identitystore.user_attributes import MAX_STRING, check_no
 from orgstack.services.identitystore.user_store import next_update_time
 from orgstack.services.identitystore.users import check_revision, single_filter
 from orgstack.services.registry import Params, RequestContext, Result, operation
+from orgstack.services.sso_admin import principal_access
 
 GROUP_FILTER_PATH = "displayname"
 UNIQUE_GROUP_PATHS = ("displayname",)
+# The PrincipalType of a group in account and application assignments.
+GROUP_PRINCIPAL = "GROUP"
 DISPLAY_NAME_REQUIRED = "displayname: The attribute displayname is required"
 
 
@@ -102,11 +105,13 @@ def _string_value(path: str, value: Any) -> str | None:
 
 @operation("identitystore", "DeleteGroup", read_only=False)
 def delete_group(context: RequestContext, params: Params) -> Result:
-    """Delete a group and its memberships."""
+    """Delete a group with its memberships and its account and application assignments."""
     instance = administered_store(context, params["IdentityStoreId"])
     group = existing_group(context, instance.identity_store_id, params["GroupId"])
     check_revision(params, group.revision)
-    # Account assignments of the group stay, as those of a deleted user do.
+    principal_access.remove_principal_access(
+        context.db, instance.instance_arn, GROUP_PRINCIPAL, group.group_id
+    )
     group_store.remove(context.db, group.store_id, group.group_id)
     return {}
 

@@ -21,7 +21,13 @@ from orgstack.services.identitystore.errors import (
     ConflictException,
 )
 from orgstack.services.identitystore.user_attributes import UserAttributes
-from orgstack.store.schema_identity import identitystore_memberships, identitystore_users
+from orgstack.store.schema_identity import (
+    identitystore_memberships,
+    identitystore_users,
+    mfa_devices,
+    portal_credentials,
+    portal_sessions,
+)
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 DUPLICATE_USER_NAME = "Duplicate UserName"
@@ -194,13 +200,18 @@ def update(connection: Connection, user: StoredUser) -> None:
 
 
 def remove(connection: Connection, store_id: str, user_id: str) -> None:
-    """Delete the user and its group memberships."""
+    """Delete the user, its group memberships and its access portal sign-in state (password,
+    MFA devices and sessions), so that a deleted user cannot sign in again."""
     connection.execute(
         delete(identitystore_memberships).where(
             identitystore_memberships.c.identity_store_id == store_id,
             identitystore_memberships.c.member_user_id == user_id,
         )
     )
+    for table in (portal_credentials, mfa_devices, portal_sessions):
+        connection.execute(
+            delete(table).where(table.c.identity_store_id == store_id, table.c.user_id == user_id)
+        )
     connection.execute(
         delete(identitystore_users).where(
             identitystore_users.c.identity_store_id == store_id,

@@ -24,12 +24,15 @@ from orgstack.services.identitystore.errors import (
 )
 from orgstack.services.identitystore.user_store import StoredUser
 from orgstack.services.registry import Params, RequestContext, Result, operation
+from orgstack.services.sso_admin import principal_access
 
 # ListUsers accepts only this filter path (Identity Store API reference, Filter); the filter is
 # deprecated in favour of GetUserId but still served.
 USER_FILTER_PATH = "username"
 # GetUserId's unique attributes of a user (Identity Store API reference, UniqueAttribute).
 UNIQUE_USER_PATHS = ("username", "emails.value")
+# The PrincipalType of a user in account and application assignments.
+USER_PRINCIPAL = "USER"
 REVISION_MESSAGE = "The resource was modified; describe it again to get its current revision."
 
 
@@ -92,11 +95,17 @@ def update_user(context: RequestContext, params: Params) -> Result:
 
 @operation("identitystore", "DeleteUser", read_only=False)
 def delete_user(context: RequestContext, params: Params) -> Result:
-    """Delete a user and its group memberships."""
+    """Delete a user with its group memberships, assignments and portal sign-in state.
+
+    AWS removes a deleted user's access to accounts and applications and its ability to sign in
+    (IAM Identity Center user guide, "Delete users in IAM Identity Center").
+    """
     instance = administered_store(context, params["IdentityStoreId"])
     user = existing_user(context, instance.identity_store_id, params["UserId"])
     check_revision(params, user.revision)
-    # NOTE: account assignments of the user and its portal sign-in state are not removed here.
+    principal_access.remove_principal_access(
+        context.db, instance.instance_arn, USER_PRINCIPAL, user.user_id
+    )
     user_store.remove(context.db, user.store_id, user.user_id)
     return {}
 

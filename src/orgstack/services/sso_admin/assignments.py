@@ -23,6 +23,7 @@ from orgstack.services.sso_admin import (
     access,
     assignment_store,
     permission_set_store,
+    principal_access,
     request_statuses,
     resources,
     role_provisioning,
@@ -277,17 +278,9 @@ def run_delete(context: jobs.JobContext, payload: jobs.Payload) -> None:
     if request is None:
         return
     assignment = _assignment_of(request)
-    if assignment_store.delete_assignment(context.db, assignment) == 0:
+    if not principal_access.remove_assignment(context.db, assignment):
         request_statuses.finish(context.db, request, ASSIGNMENT_NOT_FOUND)
         return
-
-    remaining = assignment_store.count_for_account_and_set(
-        context.db, assignment.account_id, assignment.permission_set_arn
-    )
-    if remaining == 0:
-        role_provisioning.deprovision(
-            context.db, assignment.permission_set_arn, assignment.account_id
-        )
     request_statuses.finish(context.db, request)
     log.info(
         "account assignment deleted request_id=%s account_id=%s",
