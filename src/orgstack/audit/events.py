@@ -155,6 +155,9 @@ def camel_keys(value: Any) -> Any:
         return [camel_keys(item) for item in value]
     if isinstance(value, dt.datetime):
         return format_time(value)
+    if isinstance(value, int) and not -(2**63) <= value < 2**64:
+        # A client may send any integer; JSON encoders of events stop at 64 bits.
+        return str(value)
     return value
 
 

@@ -261,6 +261,15 @@ class CredentialTerminatorInvalidError(InvalidSignatureError):
         self.terminator = terminator
 
 
+class WrongServiceScopeError(InvalidSignatureError):
+    """The credential scope names another service than the one called."""
+
+    def __init__(self, expected_service: str) -> None:
+        # AWS's text, trailing space included.
+        super().__init__(f"Credential should be scoped to correct service: '{expected_service}'. ")
+        self.expected_service = expected_service
+
+
 class HostNotSignedError(InvalidSignatureError):
     """`host` is not among the signed headers, so the signature could be replayed elsewhere."""
 

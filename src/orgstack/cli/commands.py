@@ -10,6 +10,7 @@ from orgstack import accounts as account_store
 from orgstack.auth.credentials import root_keys
 from orgstack.cli.main import settings_from
 from orgstack.server.runtime import open_store
+from orgstack.store.db import sqlite_url
 
 
 class CommandError(Exception):
@@ -35,6 +36,13 @@ def _export_lines(access_key_id: str, secret_access_key: str) -> str:
 
 def credentials(args: argparse.Namespace) -> int:
     settings = settings_from(args)
+    store_file = settings.data_dir / "orgstack.db"
+    if settings.database_url == sqlite_url(settings.data_dir) and not store_file.exists():
+        # A mistyped --data-dir must not leave a new, empty store behind.
+        raise CommandError(
+            f"no orgstack store in `{settings.data_dir}`: give the server's --data-dir "
+            "(and --database-url, if it uses one)."
+        )
     database, box = open_store(settings)
     database.upgrade()
     with database.transaction(write=False) as connection:

@@ -205,7 +205,11 @@ def _string_checker(shape: Any) -> Checker:
         if enum and value not in enum:
             constraint = f"Member must satisfy enum value set: [{', '.join(enum)}]"
             violations.append(Violation(path, ENUM, constraint, shown, member))
-        if pattern is not None and pattern.fullmatch(value) is None:
+        if "\x00" in value:
+            # No AWS string member accepts NUL, and PostgreSQL cannot store it in text columns.
+            constraint = "Member must not contain the NUL character"
+            violations.append(Violation(path, PATTERN, constraint, value, member))
+        elif pattern is not None and pattern.fullmatch(value) is None:
             constraint = f"Member must satisfy regular expression pattern: {pattern_text}"
             violations.append(Violation(path, PATTERN, constraint, shown, member))
 

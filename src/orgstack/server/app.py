@@ -9,6 +9,7 @@ import anyio
 import anyio.to_thread
 import orjson
 
+from orgstack import ids
 from orgstack.config import MAX_BODY_BYTES
 from orgstack.protocol.errors import RequestEntityTooLarge
 from orgstack.protocol.json11 import error as json_error
@@ -66,8 +67,10 @@ class OrgstackApp:
         try:
             body = await _read_body(receive)
         except BodyTooLarge:
+            request_id = ids.request_id()
             failure = RequestEntityTooLarge()
-            await _send(send, json_error("organizations", failure, "-", "message"))
+            _log_unserved(scope, 413, request_id)
+            await _send(send, json_error("organizations", failure, request_id, "message"))
             return
 
         request = _http_request(scope, body)
@@ -76,7 +79,11 @@ class OrgstackApp:
                 self.pipeline.handle, request, limiter=self._limiter
             )
         except UnroutableRequest:
-            response = HttpResponse(404, b'{"message":"Not Found"}')
+            request_id = ids.request_id()
+            _log_unserved(scope, 404, request_id)
+            response = HttpResponse(
+                404, b'{"message":"Not Found"}', [("x-amzn-RequestId", request_id)]
+            )
         await _send(send, response)
 
     async def _clock(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -100,6 +107,20 @@ class OrgstackApp:
                     await anyio.to_thread.run_sync(self._lifespan.shutdown)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def _log_unserved(scope: Scope, status: int, request_id: str) -> None:
+    """Log a request answered before it reached an AWS operation (unknown path, body too large)."""
+    client = scope.get("client") or ("-", 0)
+    log.info(
+        "request service=- operation=- status=%d latency_ms=0.00 request_id=%s account=- "
+        "method=%s path=%s source_ip=%s",
+        status,
+        request_id,
+        scope["method"],
+        scope["path"],
+        client[0],
+    )
 
 
 async def _read_body(receive: Receive) -> bytes:

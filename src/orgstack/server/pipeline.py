@@ -25,7 +25,7 @@ from orgstack.audit.events import (
 from orgstack.audit.writer import AuditWriter
 from orgstack.auth import sigv4
 from orgstack.auth.credentials import KeyCache, find_key
-from orgstack.auth.errors import SigV4Error, WireProtocol
+from orgstack.auth.errors import SigV4Error, WireProtocol, WrongServiceScopeError
 from orgstack.auth.principals import Principal
 from orgstack.authorize import Authorizer
 from orgstack.authorize.cache import VERSIONED_SERVICES, bump_version
@@ -141,7 +141,7 @@ class Pipeline:
                 raise UnknownOperationException(f"orgstack does not implement {operation} yet.")
             params = _parse_params(request, call_route, operation_model)
             if spec.auth == SIGV4:
-                caller, region = self._authenticate(request)
+                caller, region = self._authenticate(request, service_model(service).signing_name)
             elif spec.auth == BEARER:
                 caller = self._authenticate_bearer(params)
             violations = validate(operation_model.input_shape, params)
@@ -191,7 +191,7 @@ class Pipeline:
             call_route.protocol, service, operation_model, result, request_id
         ), caller
 
-    def _authenticate(self, request: HttpRequest) -> tuple[Principal, str]:
+    def _authenticate(self, request: HttpRequest, signing_name: str) -> tuple[Principal, str]:
         parts = sigv4.HttpRequestParts(
             method=request.method,
             raw_path=request.path,
@@ -222,6 +222,9 @@ class Pipeline:
             verified = sigv4.verify(parts, lookup, dt.datetime.now(dt.UTC))
         except SigV4Error as error:
             raise AuthenticationFailed(error) from None
+        # A signature scoped to another service must not be accepted here.
+        if verified.service != signing_name:
+            raise AuthenticationFailed(WrongServiceScopeError(signing_name))
         return principals[verified.access_key_id], verified.region
 
     def _authenticate_bearer(self, params: dict[str, Any]) -> Principal:

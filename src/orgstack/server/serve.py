@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shlex
 import signal
 import sys
 from types import FrameType
@@ -15,7 +16,7 @@ from orgstack.auth.credentials import root_keys
 from orgstack.config import Settings
 from orgstack.server.app import OrgstackApp
 from orgstack.server.runtime import Runtime, build_runtime
-from orgstack.store.db import describe_url
+from orgstack.store.db import describe_url, sqlite_url
 
 log = logging.getLogger("orgstack.server")
 
@@ -41,10 +42,20 @@ def banner(runtime: Runtime) -> str:
             lines.extend(demo_identity.banner_lines(runtime.demo.identity_center))
     else:
         lines.append(
-            f'eval "$(orgstack credentials --data-dir {settings.data_dir})"  '
-            "# the management account's root key"
+            f'eval "$({credentials_command(settings)})"  # the management account\'s root key'
         )
     return "\n".join(lines) + "\n"
+
+
+def credentials_command(settings: Settings) -> str:
+    """Return the `orgstack credentials` command that reads this server's store.
+
+    A database password is never printed: the URL is shown with it masked, to be filled in.
+    """
+    words = ["orgstack", "credentials", "--data-dir", shlex.quote(str(settings.data_dir))]
+    if settings.database_url != sqlite_url(settings.data_dir):
+        words += ["--database-url", shlex.quote(describe_url(settings.database_url))]
+    return " ".join(words)
 
 
 def run(settings: Settings) -> int:
