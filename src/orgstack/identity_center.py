@@ -22,10 +22,13 @@ from orgstack.store.schema_identity import (
     identitystore_groups,
     identitystore_memberships,
     identitystore_users,
+    mfa_devices,
     permission_set_customer_policies,
     permission_set_managed_policies,
     permission_set_provisioning,
     permission_sets,
+    portal_credentials,
+    portal_sessions,
     sso_instances,
     sso_request_statuses,
     sso_resources,
@@ -223,11 +226,19 @@ def save_instance(connection: Connection, instance: Instance) -> None:
 
 
 def delete_instance(connection: Connection, instance: Instance) -> None:
-    """Delete the instance with its identity store and everything sso-admin kept for it,
-    including the AWSReservedSSO_* roles of its permission sets in member accounts."""
+    """Delete the instance with its identity store, its users' portal sign-in state and
+    everything sso-admin kept for it, including the AWSReservedSSO_* roles of its permission sets
+    in member accounts."""
     _deprovision_roles(connection, instance)
     store_id = instance.identity_store_id
-    for table in (identitystore_memberships, identitystore_groups, identitystore_users):
+    for table in (
+        identitystore_memberships,
+        identitystore_groups,
+        identitystore_users,
+        portal_credentials,
+        mfa_devices,
+        portal_sessions,
+    ):
         connection.execute(delete(table).where(table.c.identity_store_id == store_id))
 
     # Child rows of the permission sets go first, because they reference the sets.

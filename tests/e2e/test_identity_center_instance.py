@@ -9,13 +9,21 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from orgstack.store.schema_identity import permission_set_managed_policies, permission_sets
+from orgstack.store.schema_identity import (
+    mfa_devices,
+    permission_set_managed_policies,
+    permission_sets,
+    portal_credentials,
+    portal_sessions,
+)
 from tests.e2e.identity_center_helpers import (
     account_instance,
     enable_organization_instance,
+    new_user,
     orgstack_command,
 )
 from tests.e2e.organization_helpers import failure, invite_and_join, new_organization
+from tests.e2e.sign_in_state_helpers import store_sign_in_state, user_rows
 from tests.e2e.sso_admin_helpers import (
     assign,
     member_iam,
@@ -362,3 +370,15 @@ def test_delete_instance_removes_sso_roles(server: Server) -> None:
     assert before == (2, 1)
     assert sso_roles(first_iam) == []
     assert sso_roles(second_iam) == []
+
+
+def test_delete_instance_removes_sign_in_state(server: Server) -> None:
+    owner, arn, store_id = account_instance(server)
+    user_id = new_user(server.client("identitystore", owner), store_id, "signed.in")
+    store_sign_in_state(server, store_id, user_id)
+    tables = (portal_credentials, mfa_devices, portal_sessions)
+
+    server.client("sso-admin", owner).delete_instance(InstanceArn=arn)
+
+    for table in tables:
+        assert user_rows(server, table, store_id, user_id) == [], table.name

@@ -4,15 +4,13 @@ a user's access portal sign-in state. Through boto3 against the real server."""
 
 from __future__ import annotations
 
-import datetime as dt
-import secrets
 from typing import Any
 
 import pytest
-from sqlalchemy import Table, select
 
 from orgstack.store.schema_identity import mfa_devices, portal_credentials, portal_sessions
 from tests.e2e.identity_center_helpers import new_group
+from tests.e2e.sign_in_state_helpers import store_sign_in_state, user_rows
 from tests.e2e.sso_admin_helpers import (
     IdentityCenter,
     assign,
@@ -129,62 +127,14 @@ def test_delete_group_removes_application_assignment(center: IdentityCenter) -> 
     assert _application_principals(center, application_arn) == []
 
 
-def _user_rows(server: Server, table: Table, store_id: str, user_id: str) -> list[Any]:
-    with server.database().transaction(write=False) as connection:
-        return list(
-            connection.execute(
-                select(table).where(
-                    table.c.identity_store_id == store_id, table.c.user_id == user_id
-                )
-            ).all()
-        )
-
-
-def _store_sign_in_state(server: Server, store_id: str, user_id: str) -> None:
-    now = dt.datetime.now(dt.UTC)
-    with server.database().transaction() as connection:
-        connection.execute(
-            portal_credentials.insert().values(
-                identity_store_id=store_id,
-                user_id=user_id,
-                password_hash="$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA",
-                must_change_password=False,
-                password_set_at=now,
-                failed_attempts=0,
-            )
-        )
-        connection.execute(
-            mfa_devices.insert().values(
-                device_id=secrets.token_hex(8),
-                identity_store_id=store_id,
-                user_id=user_id,
-                kind="TOTP",
-                name="phone",
-                created_at=now,
-            )
-        )
-        connection.execute(
-            portal_sessions.insert().values(
-                session_hash=secrets.token_hex(32),
-                identity_store_id=store_id,
-                user_id=user_id,
-                state_json="{}",
-                csrf_token_hash=secrets.token_hex(32),
-                created_at=now,
-                last_seen_at=now,
-                expires_at=now + dt.timedelta(hours=8),
-            )
-        )
-
-
 def test_delete_user_removes_sign_in_state(server: Server, center: IdentityCenter) -> None:
     user_id = user_in_store(center)
-    _store_sign_in_state(server, center.store_id, user_id)
+    store_sign_in_state(server, center.store_id, user_id)
     tables = (portal_credentials, mfa_devices, portal_sessions)
-    before = [len(_user_rows(server, table, center.store_id, user_id)) for table in tables]
+    before = [len(user_rows(server, table, center.store_id, user_id)) for table in tables]
 
     center.identitystore.delete_user(IdentityStoreId=center.store_id, UserId=user_id)
 
     assert before == [1, 1, 1]
     for table in tables:
-        assert _user_rows(server, table, center.store_id, user_id) == [], table.name
+        assert user_rows(server, table, center.store_id, user_id) == [], table.name
