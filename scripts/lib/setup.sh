@@ -57,8 +57,10 @@ ensure_venv() {
     return 0
   fi
   say "Installing orgstack ${extras:+with $extras extras }into .venv (pip shows its progress)"
-  "$VENV/bin/python" -m pip install --upgrade --quiet pip
-  "$VENV/bin/python" -m pip install --progress-bar on -e "$ROOT/$target"
+  # pip's output goes to standard error, so standard output carries only what the script prints
+  # (the server's export lines).
+  "$VENV/bin/python" -m pip install --upgrade --quiet pip >&2
+  "$VENV/bin/python" -m pip install --progress-bar on -e "$ROOT/$target" >&2
   echo "$digest" >"$stamp"
 }
 
