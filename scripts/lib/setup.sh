@@ -77,6 +77,6 @@ ensure_node_packages() {
     return 0
   fi
   say "Installing npm packages in $1"
-  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) >&2
   echo "$digest" >"$stamp"
 }
