@@ -39,6 +39,12 @@ ensure_chromium() {
   [ -x /usr/bin/chromium ] || install_debian_packages chromium
 }
 
+# ensure_awscli_v2: install Debian's awscli package, the AWS CLI v2 that the SSO login test runs
+# as /usr/bin/aws (the venv's aws is the PyPI CLI v1).
+ensure_awscli_v2() {
+  [ -x /usr/bin/aws ] || install_debian_packages awscli
+}
+
 # ensure_venv EXTRAS: create .venv and install orgstack with the given extras ("" or "test,bench"),
 # skipping pip when pyproject.toml has not changed since the last install.
 ensure_venv() {
