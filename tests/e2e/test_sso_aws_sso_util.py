@@ -3,7 +3,8 @@
 Its headless login runs the device flow against sso-oidc with the device-flow token fetcher that
 aws-sso-lib vendors from botocore, and `roles` reads the portal API.
 
-The tool is found through `ORGSTACK_AWS_SSO_UTIL` or on PATH; the tests are skipped without it.
+The tool is found through `ORGSTACK_AWS_SSO_UTIL`, in the test venv (scripts/test installs it) or on
+PATH; the tests are skipped without it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -22,7 +24,12 @@ from tests.e2e.sso_portal_helpers import Portal, build_portal
 from tests.harness import Server
 
 USER_CODE = re.compile(r"\b[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}\b")
-EXECUTABLE = os.environ.get("ORGSTACK_AWS_SSO_UTIL") or shutil.which("aws-sso-util")
+_VENV_EXECUTABLE = Path(sys.executable).parent / "aws-sso-util"
+EXECUTABLE = (
+    os.environ.get("ORGSTACK_AWS_SSO_UTIL")
+    or (str(_VENV_EXECUTABLE) if _VENV_EXECUTABLE.exists() else None)
+    or shutil.which("aws-sso-util")
+)
 
 pytestmark = pytest.mark.skipif(EXECUTABLE is None, reason="aws-sso-util is not installed")
 
