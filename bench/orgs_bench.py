@@ -10,7 +10,7 @@ read-heavy mix is DescribeOrganization, DescribeAccount, ListAccounts pages, Lis
 ListChildren and ListParents; the write-heavy mix is CreateOrganizationalUnit, CreatePolicy,
 AttachPolicy/DetachPolicy and MoveAccount. orgstack verifies SigV4 on every call and commits every
 write durably (SQLite, WAL, synchronous=FULL); moto keeps everything in memory and checks no
-signature. The bare ASGI endpoint answers a fixed reply: the ceiling of a Python server here.
+signature. The bare ASGI endpoint returns a fixed reply: the ceiling of a Python server here.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ SCP = json.dumps(
 
 @dataclass
 class Fixture:
-    """What the workloads need to know about a seeded organization."""
+    """The ids and keys of a seeded organization that the workloads use."""
 
     endpoint: str
     access_key_id: str

@@ -68,7 +68,8 @@ def _wait(url: str, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode} before answering {url}")
+            code = process.returncode
+            raise RuntimeError(f"server exited with {code} before responding at {url}")
         try:
             with urllib.request.urlopen(url, timeout=1):  # noqa: S310 (loopback only)
                 return
@@ -76,7 +77,7 @@ def _wait(url: str, process: subprocess.Popen[bytes]) -> None:
             if getattr(error, "code", None):  # an HTTP error status still means it is up
                 return
             time.sleep(0.1)
-    raise RuntimeError(f"no answer from {url}")
+    raise RuntimeError(f"no response from {url} within 60 s")
 
 
 def start_orgstack(max_accounts: int, database_url: str | None = None) -> RunningServer:

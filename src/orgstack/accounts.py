@@ -23,7 +23,7 @@ DEFAULT_MANAGEMENT_EMAIL = "management@example.com"
 
 
 class AccountInputError(Exception):
-    """An account name or email that AWS would reject; the message says which and why."""
+    """An account name or email that AWS would reject. The message names the value and the rule."""
 
 
 class DuplicateAccountEmailError(AccountInputError):

@@ -1,12 +1,12 @@
 """The example organization that `orgstack serve --demo` loads into an empty store.
 
 It is the classic multi-account layout: a Security OU (Logging and Audit accounts), a Workloads OU
-(Production, Staging and Testing (UAT)), a Sandbox OU (Development), an SCP that denies
+(Production, Staging and Testing (UAT)) and a Sandbox OU (Development). An SCP denies
 `ec2:TerminateInstances` and `s3:DeleteBucket` on the Development and Testing accounts, a
-region-restriction SCP on Sandbox, and a tag policy requiring a `CostCenter` tag. Everything is
-created through the Organizations API as the management account's root user, so it obeys the same
-rules, and lands in the audit trail, like a client's calls. IAM Identity Center comes next
-(`orgstack.demo_identity`): its organization instance, groups, permission sets, account
+region-restriction SCP applies to Sandbox, and a tag policy requires a `CostCenter` tag.
+Everything is created through the Organizations API as the management account's root user, so it
+obeys the same rules, and lands in the audit trail, like a client's calls. IAM Identity Center
+comes next (`orgstack.demo_identity`): its organization instance, groups, permission sets, account
 assignments and users with one-time passwords.
 """
 
@@ -197,7 +197,7 @@ def load_if_empty(pipeline: Pipeline) -> DemoOrganization | None:
             select(accounts.c.organization_id).where(accounts.c.id == account_id)
         ).scalar_one()
     if organization is not None:
-        log.info("demo: the store already holds an organization; nothing loaded")
+        log.info("demo: skipped, the store already contains an organization")
         return None
 
     management = Principal(

@@ -171,7 +171,7 @@ def format_time(moment: dt.datetime) -> str:
 
 @dataclass(frozen=True)
 class CallFacts:
-    """What the pipeline knows about one API call when it records it."""
+    """The facts of one API call that the pipeline records in its event."""
 
     service: str
     operation: str

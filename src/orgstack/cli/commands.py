@@ -14,7 +14,7 @@ from orgstack.store.db import sqlite_url
 
 
 class CommandError(Exception):
-    """A command failed for a reason the user can fix; the message says how."""
+    """A command failed for a reason the user can fix. The message states how."""
 
 
 def serve(args: argparse.Namespace) -> int:

@@ -22,8 +22,8 @@ def parse_form(body: bytes) -> dict[str, str]:
 def unflatten(shape: Any, form: dict[str, str], prefix: str = "") -> Any:
     """Turn flat query keys (`Tags.member.1.Key`) into the nested input `shape` describes.
 
-    Values keep their string form except numbers and booleans, converted when the shape says so;
-    a value that does not convert is kept as text so validation reports it.
+    Values keep their string form except numbers and booleans, which are converted when the shape
+    declares them. A value that does not convert is kept as text so validation reports it.
     """
     if shape is None:
         return {}

@@ -1,5 +1,7 @@
-"""The AWS REST-JSON protocol (method and path name the operation; members travel in the path,
-query string, headers or JSON body), used by the sso portal API and sso-oidc."""
+"""The AWS REST-JSON protocol, used by the sso portal API and sso-oidc.
+
+The method and path name the operation, and members travel in the path, query string, headers or
+JSON body."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from typing import Any
 import regex
 
 # A violation of a type cannot be reported as a constraint, because the value has the wrong JSON
-# type; services answer it with a serialization error.
+# type. Services report it with a serialization error instead.
 TYPE = "type"
 REQUIRED = "required"
 MIN_LENGTH = "min_length"

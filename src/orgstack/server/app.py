@@ -110,7 +110,7 @@ class OrgstackApp:
 
 
 def _log_unserved(scope: Scope, status: int, request_id: str) -> None:
-    """Log a request answered before it reached an AWS operation (unknown path, body too large)."""
+    """Log a request rejected before it reached an AWS operation (unknown path, body too large)."""
     client = scope.get("client") or ("-", 0)
     log.info(
         "request service=- operation=- status=%d latency_ms=0.00 request_id=%s account=- "

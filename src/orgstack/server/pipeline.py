@@ -52,7 +52,7 @@ DEFAULT_REGION = "us-east-1"
 
 @dataclass
 class CallOutcome:
-    """What the request log line reports about a finished call."""
+    """The facts of a finished call that its request log line reports."""
 
     service: str
     operation: str
@@ -89,7 +89,7 @@ class Pipeline:
         self.authorizer = Authorizer(box)
 
     def handle(self, request: HttpRequest) -> tuple[HttpResponse, CallOutcome]:
-        """Answer one request; raises `UnroutableRequest` when it is for no AWS service."""
+        """Handle one request. Raises `UnroutableRequest` when it is for no AWS service."""
         request_id = ids.request_id()
         started = time.perf_counter()
 
@@ -317,7 +317,7 @@ class Pipeline:
             with self.database.transaction(write=False) as connection:
                 result, event, new_version = work(connection)
         else:
-            # On SQLite, concurrent writes share one commit; each is answered after it.
+            # On SQLite, concurrent writes share one commit, and each reply is sent after it.
             result, event, new_version = self.database.run_write(work)
         if new_version is not None:
             self.authorizer.learn_version(new_version)

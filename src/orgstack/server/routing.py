@@ -1,7 +1,8 @@
 """Which service and operation a request on the shared port is for.
 
-JSON services are told apart by the `X-Amz-Target` prefix; query services (STS, IAM) by the form's
-`Version` and the SigV4 scope; REST services (the sso portal and sso-oidc) by method and path.
+JSON services are distinguished by the `X-Amz-Target` prefix, query services (STS, IAM) by the
+form's `Version` and the SigV4 scope, and REST services (the sso portal and sso-oidc) by method and
+path.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ QUERY_VERSIONS = {"2011-06-15": "sts", "2010-05-08": "iam"}
 
 
 class UnroutableRequest(Exception):
-    """The request is for no AWS service orgstack serves; the web app may answer it instead."""
+    """The request is for no AWS service orgstack serves, so the web app may handle it instead."""
 
 
 @dataclass(frozen=True)

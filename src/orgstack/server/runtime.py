@@ -35,7 +35,7 @@ class Runtime:
     pipeline: Pipeline
     on_start: list[Callable[[Runtime], None]] = field(default_factory=list)
     on_stop: list[Callable[[Runtime], None]] = field(default_factory=list)
-    # Run last, once the server can answer: the start-up banner.
+    # Hooks run last, once the server accepts requests, such as the start-up banner.
     on_ready: list[Callable[[Runtime], None]] = field(default_factory=list)
     # The example organization loaded at this start, for the banner; None when nothing was loaded.
     demo: DemoOrganization | None = None

@@ -31,8 +31,8 @@ def banner(runtime: Runtime) -> str:
     lines.append(f"export AWS_ENDPOINT_URL={settings.base_url}")
     lines.append("export AWS_DEFAULT_REGION=us-east-1")
     if settings.demo and keys:
-        # The demo prints the management account's root key so that a first user can paste it;
-        # the key goes to standard output only, never to the log.
+        # The demo prints the management account's root key so that a first user can paste it.
+        # The key goes to standard output only, never to the log.
         key_id, secret = keys[0]
         lines.append(f"export AWS_ACCESS_KEY_ID={key_id}")
         lines.append(f"export AWS_SECRET_ACCESS_KEY={secret}")

@@ -1,8 +1,8 @@
 """Database engine set-up, migrations at start, and transactions.
 
 SQLite runs in WAL mode with `synchronous=FULL`, so a committed transaction survives a killed
-process or a power cut; write transactions begin with `BEGIN IMMEDIATE` so two writers queue for the
-lock instead of failing when one upgrades a read lock. PostgreSQL needs no special settings.
+process or a power cut. Write transactions begin with `BEGIN IMMEDIATE`, so two writers queue for
+the lock instead of failing when one upgrades a read lock. PostgreSQL needs no special settings.
 """
 
 from __future__ import annotations
@@ -60,8 +60,8 @@ class Database:
     def run_write(self, work: Callable[[Connection], T]) -> T:
         """Run `work` in a write transaction and return its result after the commit.
 
-        On SQLite, concurrent callers share one transaction and one fsync (each in a SAVEPOINT of
-        its own); on PostgreSQL each call has its own transaction, since writers run in parallel.
+        On SQLite, concurrent callers share one transaction and one fsync, each in a SAVEPOINT of
+        its own. On PostgreSQL each call has its own transaction, because writers run in parallel.
         """
         if self._group_commit is not None:
             return self._group_commit.submit(work)
