@@ -351,19 +351,6 @@ def test_audit_events_hide_codes_and_tokens(server: Server, user: tuple[str, str
     assert "RegisterClient" in names
 
 
-def test_create_token_with_iam_is_unsupported(server: Server) -> None:
-    oidc = server.client("sso-oidc")
-
-    status, code, _, error = oauth_failure(
-        oidc.create_token_with_iam,
-        clientId="arn:aws:sso::123456789012:application/ssoins-1111111111111111/apl-1111",
-        grantType="urn:ietf:params:oauth:grant-type:jwt-bearer",
-        assertion="e30.e30.sig",
-    )
-
-    assert (status, code, error) == (400, "UnsupportedGrantTypeException", "unsupported_grant_type")
-
-
 def test_create_token_event_in_instance_account(server: Server) -> None:
     owner, _, store_id = account_instance(server)
     user_id = new_user(server.client("identitystore", owner), store_id, "trail.user")

@@ -23,6 +23,7 @@ ANY_RESOURCE = "*"
 DECLARATION_MODULES = (
     "orgstack.services.organizations.authorization",
     "orgstack.services.sts.authorization",
+    "orgstack.services.sso_oidc.iam_authorization",
 )
 
 
@@ -34,8 +35,11 @@ class Target:
     that `aws:ResourceTag/*` can be read; None when the resource has no tags. `trust_policy` is a
     role's trust policy, the resource-based policy that `sts:AssumeRole` and its companion actions
     are checked against. A target with a trust policy is granted only when that policy names the
-    caller or the caller's account. `missing` marks a resource that does not exist, which AWS
-    reports with the same denial as a refused one.
+    caller or the caller's account. `resource_policy` is any other resource-based policy (the
+    actor policy of an Identity Center application), evaluated with the usual rules: within one
+    account it grants on its own when it names the caller, and otherwise an identity-based allow
+    suffices. `missing` marks a resource that does not exist, which AWS reports with the same
+    denial as a refused one.
 
     `in_caller_account` marks a resource that is authorized as if it were in the caller's
     account although its ARN names another: Organizations resources carry the management
@@ -46,6 +50,7 @@ class Target:
     arn: str
     tag_id: str | None = None
     trust_policy: str | None = None
+    resource_policy: str | None = None
     missing: bool = False
     in_caller_account: bool = False
 

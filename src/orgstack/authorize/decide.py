@@ -184,6 +184,7 @@ class Authorizer:
                 check.action.lower(),
                 target.arn,
                 target.trust_policy,
+                target.resource_policy,
                 target.missing,
                 resource_account,
             )
@@ -228,7 +229,7 @@ class Authorizer:
             identity=role.identity if role is not None else (),
             boundary=role.boundary if role is not None else None,
             session=subject.session_policies,
-            resource=_trust_policy(check.target),
+            resource=_trust_policy(check.target) or _resource_policy(check.target),
             scp_levels=subject.account.scp_levels,
             rcp_levels=rcp_levels,
             principal_account_is_management=subject.account.is_management,
@@ -314,6 +315,17 @@ def _trust_policy(target: actions.Target) -> PolicyRef | None:
         return PolicyRef("trust policy", compile_policy(target.trust_policy, PolicyKind.TRUST))
     except PolicySyntaxError:
         return _allows_nothing("trust policy", PolicyKind.TRUST)
+
+
+def _resource_policy(target: actions.Target) -> PolicyRef | None:
+    if target.resource_policy is None:
+        return None
+    try:
+        compiled = compile_policy(target.resource_policy, PolicyKind.RESOURCE)
+    except PolicySyntaxError:
+        # A policy that does not compile grants nothing, as if the resource had none.
+        return None
+    return PolicyRef("resource-based policy", compiled)
 
 
 def _trust_grants(result: EvaluationResult) -> bool:

@@ -7,7 +7,9 @@ method is one `sso_resources` row keyed `<application ARN>/authentication-method
 policy is a resource-based policy that names who may call CreateTokenWithIAM for the application.
 Shapes and errors follow botocore's sso-admin model (2020-07-20).
 
-sso-oidc does not consult these settings when it issues tokens.
+CreateTokenWithIAM reads these settings: the assignment setting decides whether a user must be
+assigned, and the actor policy is the application's resource-based policy when IAM authorizes
+the call.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ applications. Each is one `sso_resources` row keyed under the application's ARN
 (`…/grant/<grant type>`, `…/scope/<scope>`). Shapes and errors follow botocore's sso-admin model
 (2020-07-20).
 
-sso-oidc does not consult grants and scopes when it issues tokens.
+CreateTokenWithIAM accepts only the grant types an application has, and issues tokens with at
+most its access scopes.
 """
 
 from __future__ import annotations

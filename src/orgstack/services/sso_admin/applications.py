@@ -8,9 +8,8 @@ owner or a delegated administrator of the organization instance. Names are uniqu
 instance. Shapes and errors follow botocore's sso-admin model (2020-07-20) and the API reference
 pages of the same names.
 
-NOTE: applications and their settings (assignments, grants, access scopes, authentication
-methods) are stored and validated only. orgstack signs no user in to an application, and sso-oidc
-does not consult these settings when it issues tokens.
+sso-oidc reads an application's settings (assignments, grants, access scopes, authentication
+method) when the application signs a user in through `/authorize` or calls CreateTokenWithIAM.
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ identity store attribute at `IdentityStoreAttributePath` to find the user. Each 
 tti-<uuid>`. Names are unique within an instance. Shapes and errors follow botocore's sso-admin
 model (2020-07-20).
 
-NOTE: issuers are stored and validated only. orgstack fetches no JWKS from the issuer URL, and
-CreateTokenWithIAM does not accept tokens from these issuers.
+CreateTokenWithIAM's JWT bearer grant verifies tokens of these issuers with the keys that OpenID
+Connect Discovery finds at the issuer URL.
 """
 
 from __future__ import annotations

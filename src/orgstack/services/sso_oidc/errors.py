@@ -77,3 +77,13 @@ class InvalidClientMetadataException(OAuthError):
 
 class InvalidRedirectUriException(OAuthError):
     oauth_error = "invalid_redirect_uri"
+
+
+class InvalidRequestRegionException(OAuthError):
+    """A token issued in another Region. `endpoint` and `region` name where it is accepted."""
+
+    oauth_error = "invalid_request"
+
+    def __init__(self, description: str, endpoint: str, region: str) -> None:
+        super().__init__(description)
+        self.fields.update(endpoint=endpoint, region=region)

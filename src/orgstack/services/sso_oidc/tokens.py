@@ -46,6 +46,7 @@ class IssuedTokens:
     refresh_token: str | None
     family: str
     instance_arn: str = ""
+    credential_id: str = ""
 
     def as_result(self) -> dict[str, object]:
         result: dict[str, object] = {
@@ -75,11 +76,18 @@ def issue(
     now: dt.datetime,
     with_refresh: bool,
     family: str | None = None,
+    lifetime_seconds: int | None = None,
+    details: dict[str, object] | None = None,
 ) -> IssuedTokens:
-    """Store a new access token (and refresh token when `with_refresh`) and return them."""
+    """Store a new access token (and refresh token when `with_refresh`) and return them.
+
+    The access token lasts `lifetime_seconds`, or the instance's portal session duration when
+    None. `details` are kept in both tokens' records (the application of CreateTokenWithIAM).
+    """
     family = family or secrets.token_hex(16)
-    lifetime = session_seconds(connection, subject.instance_arn)
+    lifetime = lifetime_seconds or session_seconds(connection, subject.instance_arn)
     record: dict[str, object] = {
+        **(details or {}),
         "instance_arn": subject.instance_arn,
         "scopes": scopes,
         "family": family,
@@ -87,7 +95,8 @@ def issue(
 
     access_token = secrets.token_urlsafe(TOKEN_BYTES)
     # CloudTrail names the access token of a portal call by this id (`credentialId`).
-    access_record = {**record, "credential_id": str(uuid.uuid4())}
+    credential_id = str(uuid.uuid4())
+    access_record = {**record, "credential_id": credential_id}
     _insert(
         connection, ACCESS_TOKEN, access_token, client_id, subject, access_record, now, lifetime
     )
@@ -100,7 +109,9 @@ def issue(
             connection, REFRESH_TOKEN, refresh_token, client_id, subject, record, now,
             refresh_seconds,
         )  # fmt: skip
-    return IssuedTokens(access_token, lifetime, refresh_token, family, subject.instance_arn)
+    return IssuedTokens(
+        access_token, lifetime, refresh_token, family, subject.instance_arn, credential_id
+    )
 
 
 def _insert(

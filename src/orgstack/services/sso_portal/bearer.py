@@ -22,6 +22,8 @@ from orgstack.services.sso_oidc.grant_store import Grant
 from orgstack.services.sso_portal.errors import UnauthorizedException
 
 DISABLED = "DISABLED"
+# A token that CreateTokenWithIAM issued to an application reaches the portal only with this scope.
+PORTAL_SCOPE = "sso:account:access"
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,8 @@ def authenticate(connection: Connection, token: str | None, now: dt.datetime) ->
         raise UnauthorizedException()
     grant = tokens.active_access_token(connection, token, now)
     if grant is None or grant.identity_store_id is None or grant.user_id is None:
+        raise UnauthorizedException()
+    if grant.record.get("application_arn") and PORTAL_SCOPE not in grant.record.get("scopes", []):
         raise UnauthorizedException()
     user = user_store.find(connection, grant.identity_store_id, grant.user_id)
     if user is None or user.attributes.other.get("UserStatus") == DISABLED:
