@@ -1,7 +1,8 @@
 """aws-sso-util 4.33 as a second real client.
 
 Its headless login runs the device flow against sso-oidc with the device-flow token fetcher that
-aws-sso-lib vendors from botocore, and `roles` reads the portal API.
+aws-sso-lib vendors from botocore. `roles` reads the portal API, and `configure populate` writes
+a profile for each account and role of the user into the config file that AWS_CONFIG_FILE names.
 
 The tool is found through `ORGSTACK_AWS_SSO_UTIL`, in the test venv (scripts/test installs it) or on
 PATH; the tests are skipped without it.
@@ -9,6 +10,8 @@ PATH; the tests are skipped without it.
 
 from __future__ import annotations
 
+import configparser
+import json
 import os
 import re
 import shutil
@@ -128,3 +131,93 @@ def test_headless_login_then_roles(server: Server, portal: Portal, tmp_path: Pat
         (portal.account_a, "Auditor"),
         (portal.account_a, "Developer"),
     ]
+
+
+def populate(server: Server, home: Path) -> subprocess.CompletedProcess[str]:
+    """Run `aws-sso-util configure populate` into the config file of `home`."""
+    assert EXECUTABLE is not None
+    command = [
+        EXECUTABLE, "configure", "populate",
+        "--sso-start-url", f"{server.endpoint}/start",
+        "--sso-region", "us-east-1",
+        "--region", "eu-west-1",
+        "--no-credential-process",
+    ]  # fmt: skip
+    return subprocess.run(
+        command, env=tool_env(home, server), capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def written_profiles(home: Path) -> dict[str, dict[str, str]]:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(home / ".aws" / "config")
+    return {name: dict(parser[name]) for name in parser.sections()}
+
+
+def expected_profile(
+    server: Server, account_id: str, account_name: str, role: str
+) -> dict[str, str]:
+    return {
+        "sso_start_url": f"{server.endpoint}/start",
+        "sso_region": "us-east-1",
+        "sso_account_name": account_name,
+        "sso_account_id": account_id,
+        "sso_role_name": role,
+        "region": "eu-west-1",
+        "sso_auto_populated": "true",
+    }
+
+
+def test_configure_populate_writes_profiles(server: Server, portal: Portal, tmp_path: Path) -> None:
+    login(server, portal, tmp_path, portal.alice)
+
+    populated = populate(server, tmp_path)
+
+    assert populated.returncode == 0, populated.stderr
+    assert "Writing 2 profiles" in populated.stdout
+    assert written_profiles(tmp_path) == {
+        "profile Workloads-A.Auditor": expected_profile(
+            server, portal.account_a, "Workloads A", "Auditor"
+        ),
+        "profile Workloads-A.Developer": expected_profile(
+            server, portal.account_a, "Workloads A", "Developer"
+        ),
+    }
+
+
+def test_configure_populate_group_assignment(
+    server: Server, portal: Portal, tmp_path: Path
+) -> None:
+    login(server, portal, tmp_path, portal.bob)
+
+    populated = populate(server, tmp_path)
+
+    assert populated.returncode == 0, populated.stderr
+    assert written_profiles(tmp_path) == {
+        "profile Workloads-B.Developer": expected_profile(
+            server, portal.account_b, "Workloads B", "Developer"
+        ),
+    }
+
+
+def test_populated_profile_signs_with_boto3(server: Server, portal: Portal, tmp_path: Path) -> None:
+    login(server, portal, tmp_path, portal.alice)
+    # botocore finds the SSO token cache under HOME when it is imported, so a new process runs
+    # the SSO credential provider with the tool's cache. tool_env empties the config file, so the
+    # environment is built before populate writes it.
+    env = {**tool_env(tmp_path, server), "AWS_PROFILE": "Workloads-A.Developer"}
+    assert populate(server, tmp_path).returncode == 0
+    script = "import boto3, json; print(json.dumps(boto3.client('sts').get_caller_identity()))"
+
+    identity = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+    assert identity.returncode == 0, identity.stderr
+    caller = json.loads(identity.stdout)
+    assert caller["Account"] == portal.account_a
+    assert caller["Arn"].startswith(
+        f"arn:aws:sts::{portal.account_a}:assumed-role/AWSReservedSSO_Developer_"
+    )
+    assert caller["Arn"].endswith("/alice.smith")
