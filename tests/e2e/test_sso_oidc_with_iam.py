@@ -124,6 +124,28 @@ def test_token_works_with_portal_scope(world: World) -> None:
     assert accounts["accountList"] == []
 
 
+def test_token_of_disabled_application_is_refused(world: World) -> None:
+    application = jwt_application(world, scopes={PORTAL_SCOPE: []})
+    portal = world.server.client("sso")
+    reply = exchange_jwt(world, application)
+    world.sso_admin.update_application(ApplicationArn=application, Status="DISABLED")
+
+    status, code, _ = oauth_error(portal.list_accounts, accessToken=reply["accessToken"])
+
+    assert (status, code) == (401, "UnauthorizedException")
+
+
+def test_token_of_deleted_application_is_refused(world: World) -> None:
+    application = jwt_application(world, scopes={PORTAL_SCOPE: []})
+    portal = world.server.client("sso")
+    reply = exchange_jwt(world, application)
+    world.sso_admin.delete_application(ApplicationArn=application)
+
+    status, code, _ = oauth_error(portal.list_accounts, accessToken=reply["accessToken"])
+
+    assert (status, code) == (401, "UnauthorizedException")
+
+
 def test_token_without_portal_scope_is_refused(world: World) -> None:
     application = jwt_application(world)
     portal = world.server.client("sso")

@@ -17,7 +17,7 @@ from orgstack.auth.principals import IDENTITY_CENTER_USER, Principal
 from orgstack.identity_center import Instance
 from orgstack.services.identitystore import user_store
 from orgstack.services.identitystore.user_store import StoredUser
-from orgstack.services.sso_oidc import tokens
+from orgstack.services.sso_oidc import application_clients, tokens
 from orgstack.services.sso_oidc.grant_store import Grant
 from orgstack.services.sso_portal.errors import UnauthorizedException
 
@@ -46,7 +46,8 @@ def authenticate(connection: Connection, token: str | None, now: dt.datetime) ->
     grant = tokens.active_access_token(connection, token, now)
     if grant is None or grant.identity_store_id is None or grant.user_id is None:
         raise UnauthorizedException()
-    if grant.record.get("application_arn") and PORTAL_SCOPE not in grant.record.get("scopes", []):
+    application_arn = grant.record.get("application_arn")
+    if isinstance(application_arn, str) and not _application_admits(connection, grant):
         raise UnauthorizedException()
     user = user_store.find(connection, grant.identity_store_id, grant.user_id)
     if user is None or user.attributes.other.get("UserStatus") == DISABLED:
@@ -55,6 +56,14 @@ def authenticate(connection: Connection, token: str | None, now: dt.datetime) ->
     if instance is None:
         raise UnauthorizedException()
     return PortalSession(grant, user, instance)
+
+
+def _application_admits(connection: Connection, grant: Grant) -> bool:
+    """Tell whether an application's token may call the portal: scoped so, and still enabled."""
+    if PORTAL_SCOPE not in grant.record.get("scopes", []):
+        return False
+    application = application_clients.find(connection, str(grant.record["application_arn"]))
+    return application is not None and application.status == application_clients.ENABLED
 
 
 def principal(session: PortalSession) -> Principal:
