@@ -9,6 +9,7 @@ Several replicas share this state through the database (rate-limit counters incl
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     ForeignKey,
@@ -197,10 +198,16 @@ mfa_devices = Table(
     Column("secret_encrypted", Text, nullable=True),
     # The last TOTP time step accepted, so each code is usable once.
     Column("last_time_step", Integer, nullable=True),
-    # WebAuthn credential id, public key and sign count, as JSON.
+    # WebAuthn: the public key, transports and AAGUID of the credential, as JSON.
     Column("credential_json", Text, nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
+    # WebAuthn: the base64url credential id (at most 1023 bytes raw). It is unique across every
+    # user, because a relying party must not register one credential to two accounts.
+    Column("credential_id", String(1400), nullable=True),
+    # WebAuthn: the authenticator's signature counter (32-bit unsigned) from its last assertion.
+    Column("sign_count", BigInteger, nullable=True),
     Index("ix_mfa_devices_user", "identity_store_id", "user_id"),
+    Index("ix_mfa_devices_credential_id", "credential_id", unique=True),
 )
 
 portal_sessions = Table(

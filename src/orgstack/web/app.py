@@ -43,5 +43,4 @@ def build(database: Database, clock: Clock, box: SecretBox, settings: Settings) 
         *consent_pages.routes(portal),
         Mount("/start/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    # TODO: WebAuthn security keys (up to 6 per user) are not offered; only TOTP apps are.
     return Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])

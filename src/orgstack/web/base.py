@@ -21,6 +21,7 @@ from orgstack.secrets_at_rest import SecretBox
 from orgstack.services.signin import self_service, session_store
 from orgstack.services.signin.context import StepContext, portal_instance
 from orgstack.services.signin.session_store import PortalSession
+from orgstack.services.signin.webauthn_mfa import RelyingParty
 from orgstack.store.db import Database
 from orgstack.web import http
 
@@ -52,6 +53,11 @@ class Portal:
         return cls(database, clock, box, settings, environment)
 
     @property
+    def relying_party(self) -> RelyingParty:
+        """The WebAuthn relying party: the host and origin of the portal's public base URL."""
+        return RelyingParty.of_base_url(self.settings.base_url)
+
+    @property
     def device_key(self) -> bytes:
         return self.box.derive_key("access-portal-known-device")
 
@@ -79,6 +85,7 @@ class Portal:
     ) -> HTMLResponse:
         token = session_store.csrf_token(self.box, session_id) if session_id else ""
         page = self.templates.get_template(template)
+        values.setdefault("webauthn_available", self.relying_party.usable)
         body = page.render(csrf_token=token, request_path=request.url.path, **values)
         return HTMLResponse(body, status_code=status)
 

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from orgstack.services.signin import mfa_store, self_service, totp
+from orgstack.services.signin import mfa_store, self_service, totp, webauthn_mfa
 from orgstack.services.signin.context import StepContext, enabled_user, user_name_of
 from orgstack.web.base import (
     CSRF_FAILED,
@@ -29,6 +29,7 @@ SECURITY = "/start/security"
 NOTICES = {
     "password": "Your password was changed.",
     "device": "The MFA device was registered.",
+    "security-key": "The security key was registered.",
     "removed": "The MFA device was removed.",
 }
 
@@ -49,12 +50,16 @@ def routes(portal: Portal) -> list[Route]:
     async def remove(request: Request) -> Response:
         return await remove_device(portal, request)
 
+    async def new_security_key(request: Request) -> Response:
+        return await register_security_key(portal, request)
+
     return [
         Route(SECURITY, overview, methods=["GET"]),
         Route(f"{SECURITY}/reauth", reauth, methods=["GET", "POST"]),
         Route(f"{SECURITY}/password", password, methods=["GET", "POST"]),
         Route(f"{SECURITY}/mfa/new", new_device, methods=["GET", "POST"]),
         Route(f"{SECURITY}/mfa/remove", remove, methods=["POST"]),
+        Route(f"{SECURITY}/webauthn/new", new_security_key, methods=["GET", "POST"]),
     ]
 
 
@@ -92,8 +97,11 @@ async def show_security(portal: Portal, request: Request) -> Response:
             context.connection, session.identity_store_id, str(session.user_id)
         )
         return {
-            "devices": devices,
-            "max_devices": totp.MAX_DEVICES,
+            "devices": [(device, webauthn_mfa.device_kind_label(device)) for device in devices],
+            "totp_count": sum(device.kind == mfa_store.TOTP for device in devices),
+            "security_key_count": len(webauthn_mfa.webauthn_devices(devices)),
+            "max_totp": totp.MAX_DEVICES,
+            "max_security_keys": webauthn_mfa.MAX_DEVICES,
             **signed_in_values(context, session),
         }
 
@@ -122,17 +130,31 @@ async def reauthenticate(portal: Portal, request: Request) -> Response:
         devices = mfa_store.devices_of(
             context.connection, session.identity_store_id, str(session.user_id)
         )
-        values = {"needs_code": bool(devices), "next": next_path}
+        values: dict[str, Any] = {
+            "has_totp": any(device.kind == mfa_store.TOTP for device in devices),
+            "has_webauthn": bool(webauthn_mfa.webauthn_devices(devices)),
+            "next": next_path,
+        }
         values.update(signed_in_values(context, session))
-        if request.method != "POST":
-            return "show", values
-        check_csrf(session, fields.get("csrf_token", ""))
-        instance = instance_of(context, session)
-        if instance is None:
-            raise _SignedOut
-        problem = self_service.reauthenticate(
-            context, instance, session, fields.get("password", ""), fields.get("mfa_code", "")
-        )
+        problem: str | None = "show"
+        if request.method == "POST":
+            check_csrf(session, fields.get("csrf_token", ""))
+            instance = instance_of(context, session)
+            if instance is None:
+                raise _SignedOut
+            problem = self_service.reauthenticate(
+                context,
+                instance,
+                session,
+                portal.relying_party,
+                fields.get("password", ""),
+                fields.get("mfa_code", ""),
+                fields.get("webauthn_response", ""),
+            )
+        if problem is not None:
+            # Shown again after a failure, so a spent challenge is replaced here.
+            options = self_service.reauthentication_options(context, session, portal.relying_party)
+            values["webauthn_options"] = options or ""
         return problem, values
 
     try:
@@ -243,6 +265,57 @@ async def register_device(portal: Portal, request: Request) -> Response:
         session_id_of(request),
         200 if error is None else 400,
         title="Register MFA device",
+        error=error,
+        **values,
+    )
+
+
+async def register_security_key(portal: Portal, request: Request) -> Response:
+    fields = await _form(request)
+
+    def work(context: StepContext) -> tuple[str | None, dict[str, Any]]:
+        session = current(context, request)
+        if session is None:
+            raise _SignedOut
+        if request.method == "POST":
+            check_csrf(session, fields.get("csrf_token", ""))
+        if not self_service.recently_authenticated(context, session):
+            raise _NeedsReauth
+        instance = instance_of(context, session)
+        if instance is None:
+            raise _SignedOut
+        values = signed_in_values(context, session)
+        problem: str | None = "show"
+        if request.method == "POST":
+            problem = self_service.register_security_key(
+                context,
+                instance,
+                session,
+                portal.relying_party,
+                fields.get("webauthn_response", ""),
+                fields.get("security_key_name", ""),
+            )
+            if problem is None:
+                return None, values
+        options = self_service.security_key_options(context, session, portal.relying_party)
+        if options is None and problem == "show":
+            problem = self_service.TOO_MANY_SECURITY_KEYS
+        values["webauthn_options"] = options or ""
+        return problem, values
+
+    try:
+        problem, values = await portal.run(request, work)
+    except (CsrfError, _SignedOut, _NeedsReauth) as failure:
+        return _answer(portal, request, failure)
+    if problem is None:
+        return redirect(f"{SECURITY}?done=security-key")
+    error = None if problem == "show" else problem
+    return portal.render(
+        request,
+        "register_webauthn.html",
+        session_id_of(request),
+        200 if error is None else 400,
+        title="Register security key",
         error=error,
         **values,
     )

@@ -155,7 +155,7 @@ def test_manage_own_devices_and_password(
     server.advance_clock(6 * 60)
     page.get_by_role("link", name="MFA devices and password").click()
     expect(page.locator("tbody tr")).to_have_count(1)
-    page.get_by_role("link", name="Register MFA device").click()
+    page.get_by_role("link", name="Register authenticator app").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Confirm your identity")
     page.get_by_label("Password", exact=True).fill(user.password)
     page.get_by_label("MFA code").fill(next_code(server, user))
@@ -169,7 +169,7 @@ def test_manage_own_devices_and_password(
     page.get_by_role("button", name="Assign MFA device").click()
     expect(page.get_by_role("status")).to_have_text("The MFA device was registered.")
     expect(page.locator("tbody tr")).to_have_count(2)
-    expect(page.get_by_role("link", name="Register MFA device")).to_have_count(0)
+    expect(page.get_by_role("link", name="Register authenticator app")).to_have_count(0)
 
     page.get_by_role("button", name="Remove Backup phone").click()
     expect(page.get_by_role("status")).to_have_text("The MFA device was removed.")

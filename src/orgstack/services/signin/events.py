@@ -18,6 +18,7 @@ SUCCESS = "Success"
 FAILURE = "Failure"
 PASSWORD = "PASSWORD"  # noqa: S105 (a credential type name, not a secret)
 TOTP = "TOTP"
+WEBAUTHN = "WEBAUTHN"
 
 SIGNIN_SOURCE = "signin.amazonaws.com"
 SSO_SOURCE = "sso.amazonaws.com"

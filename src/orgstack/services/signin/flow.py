@@ -25,9 +25,11 @@ from orgstack.services.signin import (
     session_store,
     settings,
     totp,
+    webauthn_mfa,
 )
 from orgstack.services.signin.context import StepContext, enabled_user, user_name_of
 from orgstack.services.signin.session_store import PortalSession
+from orgstack.services.signin.webauthn_mfa import RelyingParty
 
 log = logging.getLogger("orgstack.signin")
 
@@ -42,6 +44,9 @@ DONE = "done"
 PRE_AUTH_LIFETIME = dt.timedelta(minutes=15)
 WRONG_CREDENTIALS = "Incorrect username or password."
 WRONG_CODE = "The MFA code is incorrect or was already used. Enter the next code from your app."
+WRONG_SECURITY_KEY = (
+    "The security key or passkey could not be verified. Try again, or use another MFA device."
+)
 TOO_MANY = "Too many failed attempts. Try again in {minutes} minutes."
 MFA_BLOCKED = (
     "Your administrator requires an MFA device, and you have none. Ask your administrator to "
@@ -201,8 +206,13 @@ def _after_password(
     if skip_mfa:
         return complete(context, instance, session)
     if devices:
+        kinds = sorted({device.kind for device in devices})
         session.state["step"] = MFA
-        _challenge(context, instance, session, events.TOTP)
+        session.state["mfa_kinds"] = kinds
+        # A user with a security key or passkey is asked for it first and may switch to a code.
+        method = mfa_store.WEBAUTHN if mfa_store.WEBAUTHN in kinds else mfa_store.TOTP
+        session.state["mfa_method"] = method
+        _challenge(context, instance, session, _credential_type(method))
         return StepResult(MFA)
     if configured.no_mfa_device == settings.ALLOW:
         return complete(context, instance, session)
@@ -237,6 +247,110 @@ def submit_mfa_code(
     _verified(context, instance, session, events.TOTP)
     session.state["factors"] = [events.PASSWORD, events.TOTP]
     return complete(context, instance, session)
+
+
+def choose_mfa_method(
+    context: StepContext, instance: Instance, session: PortalSession, method: str
+) -> StepResult:
+    """Switch the MFA step to another kind of device that the user has registered."""
+    if session.state.get("step") != MFA:
+        return StepResult(str(session.state.get("step", USERNAME)))
+    if method not in session.state.get("mfa_kinds", []):
+        return StepResult(MFA)
+    if method != session.state.get("mfa_method"):
+        session.state["mfa_method"] = method
+        _challenge(context, instance, session, _credential_type(method))
+    return StepResult(MFA)
+
+
+def submit_webauthn_assertion(
+    context: StepContext,
+    instance: Instance,
+    session: PortalSession,
+    relying_party: RelyingParty,
+    response_json: str,
+) -> StepResult:
+    """Check a security key's or passkey's assertion; finish signing in when it passes."""
+    if session.state.get("step") != MFA:
+        return StepResult(str(session.state.get("step", USERNAME)))
+    user_id = str(session.state["pending_user_id"])
+    blocked = _blocked(context, instance, user_id)
+    if blocked is not None:
+        return StepResult(MFA, blocked)
+
+    devices = mfa_store.devices_of(context.connection, instance.identity_store_id, user_id)
+    device = webauthn_mfa.verify_assertion(context, session, relying_party, devices, response_json)
+    if device is None:
+        _fail(context, instance, session, events.WEBAUTHN)
+        return StepResult(MFA, WRONG_SECURITY_KEY)
+
+    _verified(context, instance, session, events.WEBAUTHN)
+    session.state["factors"] = [events.PASSWORD, events.WEBAUTHN]
+    return complete(context, instance, session)
+
+
+def submit_webauthn_registration(
+    context: StepContext,
+    instance: Instance,
+    session: PortalSession,
+    relying_party: RelyingParty,
+    response_json: str,
+    name: str,
+) -> StepResult:
+    """Store the security key or passkey created during sign-in, then sign in."""
+    if session.state.get("step") != REGISTER_MFA:
+        return StepResult(str(session.state.get("step", USERNAME)))
+    user_id = str(session.state["pending_user_id"])
+    blocked = _blocked(context, instance, user_id)
+    if blocked is not None:
+        return StepResult(REGISTER_MFA, blocked)
+
+    created = webauthn_mfa.verify_registration(context, session, relying_party, response_json)
+    device_id = (
+        mfa_store.insert_webauthn(
+            context.connection,
+            instance.identity_store_id,
+            user_id,
+            name.strip()[:128] or "Security key",
+            created.credential_id,
+            created.sign_count,
+            created.credential_json,
+            context.now,
+        )
+        if created is not None
+        else None
+    )
+    if device_id is None:
+        _fail(context, instance, session, events.WEBAUTHN)
+        return StepResult(REGISTER_MFA, WRONG_SECURITY_KEY)
+
+    session.state.pop("pending_secret", None)
+    _verified(context, instance, session, events.WEBAUTHN)
+    session.state["factors"] = [events.PASSWORD, events.WEBAUTHN]
+    return complete(context, instance, session)
+
+
+def prepare_webauthn(
+    context: StepContext, instance: Instance, session: PortalSession, relying_party: RelyingParty
+) -> str | None:
+    """Return the WebAuthn options that the current step's page offers, or None.
+
+    A challenge lives in the session until it is used or expires, so a reloaded page keeps it
+    and a page shown after a failed attempt gets a new one.
+    """
+    step = session.state.get("step")
+    user_id = session.state.get("pending_user_id")
+    if not user_id or step not in (MFA, REGISTER_MFA):
+        return None
+    devices = mfa_store.devices_of(context.connection, instance.identity_store_id, str(user_id))
+    if step == REGISTER_MFA:
+        user_name = str(session.state.get("user_name", ""))
+        return webauthn_mfa.registration_options(
+            context, session, relying_party, str(user_id), user_name, devices
+        )
+    if session.state.get("mfa_method") != mfa_store.WEBAUTHN:
+        return None
+    return webauthn_mfa.authentication_options(context, session, relying_party, devices)
 
 
 def submit_registration(
@@ -310,6 +424,10 @@ def complete(context: StepContext, instance: Instance, session: PortalSession) -
     )  # fmt: skip
     context.record(events.record(events.SSO_SOURCE, "Authenticate", actor, context.now))
     return StepResult(DONE, signed_in_session_id=session_id)
+
+
+def _credential_type(method: str) -> str:
+    return events.WEBAUTHN if method == mfa_store.WEBAUTHN else events.TOTP
 
 
 def _user_key(instance: Instance, user_id: str) -> str:

@@ -33,6 +33,8 @@ class PortalSession:
     last_seen_at: dt.datetime | None = None
     expires_at: dt.datetime | None = None
     revoked_at: dt.datetime | None = None
+    # The state's JSON text as last read or written, which `take_state_value` compares against.
+    stored_state_json: str = field(default="", repr=False)
 
 
 def hash_value(value: str) -> str:
@@ -64,6 +66,7 @@ def find(connection: Connection, session_id: str) -> PortalSession | None:
         identity_store_id=row.identity_store_id,
         user_id=row.user_id,
         state=orjson.loads(row.state_json),
+        stored_state_json=row.state_json,
         csrf_token_hash=row.csrf_token_hash,
         created_at=row.created_at,
         last_seen_at=row.last_seen_at,
@@ -76,12 +79,13 @@ def insert(connection: Connection, box: SecretBox, session_id: str, session: Por
     """Store the session under the hash of `session_id`, with the hash of its CSRF token."""
     session.session_hash = hash_value(session_id)
     session.csrf_token_hash = hash_value(csrf_token(box, session_id))
+    session.stored_state_json = orjson.dumps(session.state).decode()
     connection.execute(
         portal_sessions.insert().values(
             session_hash=session.session_hash,
             identity_store_id=session.identity_store_id,
             user_id=session.user_id,
-            state_json=orjson.dumps(session.state).decode(),
+            state_json=session.stored_state_json,
             csrf_token_hash=session.csrf_token_hash,
             created_at=session.created_at,
             last_seen_at=session.last_seen_at,
@@ -91,11 +95,40 @@ def insert(connection: Connection, box: SecretBox, session_id: str, session: Por
 
 
 def save_state(connection: Connection, session: PortalSession, now: dt.datetime) -> None:
+    session.stored_state_json = orjson.dumps(session.state).decode()
     connection.execute(
         update(portal_sessions)
         .where(portal_sessions.c.session_hash == session.session_hash)
-        .values(state_json=orjson.dumps(session.state).decode(), last_seen_at=now)
+        .values(state_json=session.stored_state_json, last_seen_at=now)
     )
+
+
+def take_state_value(
+    connection: Connection, session: PortalSession, key: str, now: dt.datetime
+) -> Any | None:
+    """Remove `key` from the stored state and return its value, at most once per value.
+
+    The UPDATE matches the state text as this request read it, so of two requests that read the
+    same state only the first one to write gets the value (a compare-and-swap). It also writes
+    any unsaved changes of `session.state`. Returns None when the key is missing or another
+    request changed the state first.
+    """
+    if key not in session.state:
+        return None
+    remaining = {name: value for name, value in session.state.items() if name != key}
+    remaining_json = orjson.dumps(remaining).decode()
+    result = connection.execute(
+        update(portal_sessions)
+        .where(
+            portal_sessions.c.session_hash == session.session_hash,
+            portal_sessions.c.state_json == session.stored_state_json,
+        )
+        .values(state_json=remaining_json, last_seen_at=now)
+    )
+    if result.rowcount != 1:
+        return None
+    session.stored_state_json = remaining_json
+    return session.state.pop(key)
 
 
 def touch(connection: Connection, session: PortalSession, now: dt.datetime) -> None:
