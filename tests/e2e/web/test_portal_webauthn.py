@@ -132,6 +132,18 @@ def events_named(server: Server, portal: Portal, name: str) -> list[dict[str, ob
     return [record_of(event) for event in found]
 
 
+def events_of_user(
+    server: Server, portal: Portal, name: str, user_name: str
+) -> list[dict[str, object]]:
+    found = []
+    for record in events_named(server, portal, name):
+        identity = record["userIdentity"]
+        assert isinstance(identity, dict)
+        if identity["userName"] == user_name:
+            found.append(record)
+    return found
+
+
 def workflow_steps(
     server: Server, portal: Portal, name: str, workflow: str
 ) -> list[tuple[str, object]]:
@@ -223,7 +235,12 @@ def test_register_at_sign_in_then_sign_in_with_key(
 
 
 def test_seventh_security_key_is_rejected(
-    site: Server, portal: Portal, defaults: None, context: BrowserContext, page: Page
+    server: Server,
+    site: Server,
+    portal: Portal,
+    defaults: None,
+    context: BrowserContext,
+    page: Page,
 ) -> None:
     user = new_web_user(site, portal, "many.keys")
     first_sign_in(page, site, user)
@@ -260,10 +277,16 @@ def test_seventh_security_key_is_rejected(
     assert seventh.credentials() == []
     page.goto(f"{site.endpoint}/start/security")
     expect(page.locator("tbody tr")).to_have_count(7)
+    assert len(events_of_user(server, portal, "CreateMfaDeviceForUser", "many.keys")) == 6
 
 
 def test_remove_security_key_after_reauthentication(
-    site: Server, portal: Portal, defaults: None, context: BrowserContext, page: Page
+    server: Server,
+    site: Server,
+    portal: Portal,
+    defaults: None,
+    context: BrowserContext,
+    page: Page,
 ) -> None:
     user = user_with_totp_and_key(site, portal, "removes.key", context, page)
     sign_in_with_key(page, site, user)
@@ -279,6 +302,9 @@ def test_remove_security_key_after_reauthentication(
     page.get_by_role("button", name="Remove Desk key").click()
     expect(page.get_by_role("status")).to_have_text("The MFA device was removed.")
     expect(page.locator("tbody tr")).to_have_count(1)
+    removals = events_of_user(server, portal, "DeleteMfaDeviceForUser", "removes.key")
+    assert len(removals) == 1
+    assert removals[0]["eventSource"] == "sso-directory.amazonaws.com"
 
     page.get_by_role("button", name="Sign out").click()
     enter_password(page, site, user)
