@@ -1,11 +1,13 @@
 """Compiled policy layers kept between requests, valid for one authorization version.
 
 The version is a token in the `settings` table that every successful change to Organizations or
-IAM replaces in the change's own transaction (`bump_version`). Cached layers are used only under
-the version they were loaded with. The server that made a change learns the new token as soon as
-the change commits; other replicas read the token at most `RECHECK_SECONDS` apart, so a change
-made elsewhere takes effect within that time (AWS documents SCP and IAM changes as eventually
-consistent too). Reading the token on every request would cost a query per call.
+IAM replaces in the change's own transaction (`replace_version`), unless its handler declared that
+it changes nothing authorization reads. Cached layers are used only under the version they were
+loaded with. The server that made a change moves its cache to the new token as soon as the change
+commits, dropping only what the change's declared scope can affect. Other replicas read the token
+at most `RECHECK_SECONDS` apart and then drop everything, so a change made elsewhere takes effect
+within that time (AWS documents SCP and IAM changes as eventually consistent too). Reading the
+token on every request would cost a query per call.
 """
 
 from __future__ import annotations
@@ -14,14 +16,16 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar, cast
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from orgstack.authorize.decisions import DecisionKey
 from orgstack.authorize.store import AccountFacts, RoleFacts
 from orgstack.policy import EvaluationResult
+from orgstack.services.invalidation import Invalidation
 from orgstack.store.schema import settings
 
 VERSION_KEY = "authorization_version"
@@ -31,15 +35,46 @@ VERSIONED_SERVICES = frozenset({"organizations", "iam"})
 RECHECK_SECONDS = 1.0
 
 _READ_VERSION = text("SELECT value FROM settings WHERE key = :key")
+_LOCK_VERSION = select(settings.c.value).where(settings.c.key == VERSION_KEY).with_for_update()
 
 K = TypeVar("K")
 V = TypeVar("V")
+
+
+@dataclass(frozen=True)
+class VersionChange:
+    """A committed change's authorization versions (before and after) and its scope."""
+
+    previous: str
+    version: str
+    invalidation: Invalidation
+
+
+class HasAccount(Protocol):
+    """Caller facts that name the caller's account (the authorizer's `Subject`)."""
+
+    @property
+    def account(self) -> AccountFacts: ...
+
+
+S = TypeVar("S", bound=HasAccount)
 
 
 def current_version(connection: Connection) -> str:
     """Return the stored authorization version, or "" before the first change."""
     value = connection.execute(_READ_VERSION, {"key": VERSION_KEY}).scalar()
     return str(value) if value is not None else ""
+
+
+def replace_version(connection: Connection) -> tuple[str, str]:
+    """Replace the stored authorization version and return the previous and the new one.
+
+    On PostgreSQL the version row stays locked until the transaction ends, so the previous value
+    is the one the last committed change wrote, never one that a concurrent change is replacing.
+    """
+    value = connection.execute(_LOCK_VERSION).scalar()
+    previous = str(value) if value is not None else ""
+    return previous, bump_version(connection)
 
 
 def bump_version(connection: Connection) -> str:
@@ -93,7 +128,7 @@ class LayerCache:
         self._roles: dict[tuple[str, str], RoleFacts] = {}
         self._tags: dict[str, dict[str, str]] = {}
         self._decisions: dict[DecisionKey, EvaluationResult] = {}
-        self._subjects: dict[tuple[str | None, str], object] = {}
+        self._subjects: dict[tuple[str | None, str], HasAccount] = {}
         self._lock = threading.Lock()
 
     def account(
@@ -127,13 +162,13 @@ class LayerCache:
         self._put(version, self._tags, tag_id, tags)
         return tags
 
-    def subject(self, version: str, key: tuple[str | None, str], load: Callable[[], V]) -> V:
+    def subject(self, version: str, key: tuple[str | None, str], load: Callable[[], S]) -> S:
         """Return the caller facts kept under `key` (access key id and ARN), loading them once."""
         found = self._get(version, self._subjects, key)
         if found is not None:
-            return cast(V, found)
+            return cast(S, found)
         subject = load()
-        self._put(version, self._subjects, key, subject)
+        self._put(version, self._subjects, key, cast(HasAccount, subject))
         return subject
 
     def decision(self, version: str, key: DecisionKey) -> EvaluationResult | None:
@@ -141,6 +176,49 @@ class LayerCache:
 
     def keep_decision(self, version: str, key: DecisionKey, result: EvaluationResult) -> None:
         self._put(version, self._decisions, key, result)
+
+    def advance(self, change: VersionChange) -> None:
+        """Move the cache to the version of a change that just committed, dropping what the change
+        can make stale.
+
+        Entries survive only when the cache is still at the version that the change's own
+        transaction replaced. Otherwise another change came between (or commits were learned out
+        of order) and the cache is emptied, as a version change always did.
+        """
+        invalidation = change.invalidation
+        with self._lock:
+            # Before the first change there is no stored version to lock, so two first changes
+            # could both name "" as their previous version.
+            if invalidation.everything or not change.previous or self._version != change.previous:
+                self._clear(None)
+                return
+            self._version = change.version
+            if not invalidation.nodes:
+                return
+            affected = {
+                account_id
+                for account_id, facts in self._accounts.items()
+                if _is_affected(facts, invalidation.nodes)
+            }
+            for account_id in affected:
+                del self._accounts[account_id]
+            stale = [
+                key
+                for key, subject in self._subjects.items()
+                if _is_affected(subject.account, invalidation.nodes)
+            ]
+            for key in stale:
+                del self._subjects[key]
+            # A kept decision does not record which accounts' layers it read, so all are dropped.
+            self._decisions.clear()
+
+    def _clear(self, version: str | None) -> None:
+        self._version = version
+        self._accounts.clear()
+        self._roles.clear()
+        self._tags.clear()
+        self._decisions.clear()
+        self._subjects.clear()
 
     def _get(self, version: str, entries: dict[K, V], key: K) -> V | None:
         with self._lock:
@@ -159,7 +237,13 @@ class LayerCache:
             )
             size = sum(len(stored) for stored in maps)
             if version != self._version or size >= self._max_entries:
-                self._version = version
-                for stored in maps:
-                    stored.clear()
+                self._clear(version)
             entries[key] = value
+
+
+def _is_affected(facts: AccountFacts, nodes: frozenset[str]) -> bool:
+    """Tell whether the account or a root or OU on its path is one of `nodes`."""
+    if facts.account_id in nodes:
+        return True
+    path = facts.org_path or ""
+    return any(node in nodes for node in path.split("/"))

@@ -21,7 +21,7 @@ from sqlalchemy import Connection
 
 from orgstack.auth.principals import ASSUMED_ROLE, Principal
 from orgstack.authorize import actions, context, decisions, messages, store
-from orgstack.authorize.cache import LayerCache, VersionReader
+from orgstack.authorize.cache import LayerCache, VersionChange, VersionReader
 from orgstack.authorize.errors import AccessDeniedException
 from orgstack.policy import (
     POLICY_TYPE_NAMES,
@@ -95,9 +95,10 @@ class Authorizer:
             if not result.allowed:
                 raise self._denial(call, subject, check, result)
 
-    def learn_version(self, version: str) -> None:
-        """Use `version` from now on; the pipeline calls this once its change has committed."""
-        self.versions.learn(version)
+    def apply_change(self, change: VersionChange) -> None:
+        """Drop the cached facts a committed change can affect and use its version from now on."""
+        self.cache.advance(change)
+        self.versions.learn(change.version)
 
     def subject(self, connection: Connection, caller: Principal, version: str) -> Subject:
         """Return the caller's facts: account and organization, role, session policies."""

@@ -28,7 +28,7 @@ from orgstack.auth.credentials import KeyCache, find_key
 from orgstack.auth.errors import SigV4Error, WireProtocol, WrongServiceScopeError
 from orgstack.auth.principals import Principal
 from orgstack.authorize import Authorizer
-from orgstack.authorize.cache import VERSIONED_SERVICES, bump_version
+from orgstack.authorize.cache import VERSIONED_SERVICES, VersionChange, replace_version
 from orgstack.authorize.errors import ENCODED_MESSAGE_HEADER, AccessDeniedException
 from orgstack.clock import Clock
 from orgstack.config import Settings
@@ -256,7 +256,7 @@ class Pipeline:
 
         kept_failures: list[AwsError] = []
 
-        def work(connection: Connection) -> tuple[dict[str, Any], AuditEvent, str | None]:
+        def work(connection: Connection) -> tuple[dict[str, Any], AuditEvent, VersionChange | None]:
             context = RequestContext(
                 request_id=request_id,
                 service=spec.service,
@@ -305,22 +305,24 @@ class Pipeline:
                 additional_event_data=context.audit.additional_event_data,
                 resources=context.audit.resources,
             )
-            version: str | None = None
+            change: VersionChange | None = None
             if not spec.read_only:
                 self.audit.write(connection, event)
-                if spec.service in VERSIONED_SERVICES:
-                    # Cached policy layers of every replica are stale once this commits.
-                    version = bump_version(connection)
-            return result, event, version
+                if spec.service in VERSIONED_SERVICES and context.invalidation.changes_anything:
+                    # Cached policy layers are stale once this commits: on this server those in
+                    # the change's scope, on other replicas all of them.
+                    previous, version = replace_version(connection)
+                    change = VersionChange(previous, version, context.invalidation)
+            return result, event, change
 
         if spec.read_only:
             with self.database.transaction(write=False) as connection:
-                result, event, new_version = work(connection)
+                result, event, change = work(connection)
         else:
             # On SQLite, concurrent writes share one commit, and each reply is sent after it.
-            result, event, new_version = self.database.run_write(work)
-        if new_version is not None:
-            self.authorizer.learn_version(new_version)
+            result, event, change = self.database.run_write(work)
+        if change is not None:
+            self.authorizer.apply_change(change)
         if kept_failures:
             raise kept_failures[0]
         if spec.read_only:

@@ -18,6 +18,7 @@ from orgstack.auth.principals import Principal
 from orgstack.clock import Clock
 from orgstack.config import Settings
 from orgstack.secrets_at_rest import SecretBox
+from orgstack.services.invalidation import EVERYTHING, Invalidation
 
 Params = dict[str, Any]
 Result = dict[str, Any]
@@ -54,6 +55,8 @@ class RequestContext:
     source_ip: str
     user_agent: str
     audit: AuditNotes = field(default_factory=AuditNotes)
+    # The cached authorization facts that this call's change can make stale, once it commits.
+    invalidation: Invalidation = EVERYTHING
 
     def now(self) -> dt.datetime:
         return self.clock.now()

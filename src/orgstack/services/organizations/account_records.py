@@ -75,7 +75,7 @@ def describe_account(context: RequestContext, params: Params) -> Result:
     if row is None:
         raise AccountNotFoundException()
 
-    record = account_record(view, row, container_paths(context.db, view))
+    record = account_record(view, row, container_paths(context.db, view, [row.parent_id]))
     context.audit.resources.append((ACCOUNT_RESOURCE_TYPE, record["Arn"]))
     return {"Account": record}
 
@@ -91,7 +91,7 @@ def list_accounts(context: RequestContext, params: Params) -> Result:
         f"accounts:{view.id}",
         lambda after, limit: _fetch_page(context.db, query, after, limit),
     )
-    paths = container_paths(context.db, view)
+    paths = container_paths(context.db, view, [row.parent_id for row in rows])
     return {"Accounts": [account_record(view, row, paths) for row in rows], "NextToken": token}
 
 
@@ -107,5 +107,5 @@ def list_accounts_for_parent(context: RequestContext, params: Params) -> Result:
         f"accounts-for-parent:{parent.id}",
         lambda after, limit: _fetch_page(context.db, query, after, limit),
     )
-    paths = container_paths(context.db, view)
+    paths = container_paths(context.db, view, [parent.id])
     return {"Accounts": [account_record(view, row, paths) for row in rows], "NextToken": token}

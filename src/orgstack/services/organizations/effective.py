@@ -238,7 +238,8 @@ def list_effective_policy_validation_errors(context: RequestContext, params: Par
         params,
         f"effective-errors/{place.id}/{policy_type}",
     )
-    path = account_path(container_paths(context.db, view), place.parent_id, place.id)
+    paths = container_paths(context.db, view, [place.parent_id])
+    path = account_path(paths, place.parent_id, place.id)
     return {
         "AccountId": place.id,
         "PolicyType": policy_type,

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from orgstack import ids
+from orgstack.services.invalidation import NOTHING
 from orgstack.services.organizations import access, policy_rules, policy_store
 from orgstack.services.organizations.errors import (
     DuplicatePolicyException,
@@ -81,6 +82,8 @@ def create_policy(context: RequestContext, params: Params) -> Result:
     )
     policy_store.insert_policy(context.db, policy)
     tag_new_resource(context.db, policy_id, params.get("Tags"))
+    # A policy takes part in authorization only once it is attached.
+    context.invalidation = NOTHING
 
     log.info(
         "created policy policy_id=%s type=%s organization_id=%s", policy_id, policy_type, view.id

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from orgstack.services.invalidation import NOTHING, Invalidation, accounts_below
 from orgstack.services.organizations import access, policy_rules, policy_store
 from orgstack.services.organizations.attachments import (
     RCP_FULL_AWS_ACCESS_ID,
@@ -69,6 +70,7 @@ def attach_policy(context: RequestContext, params: Params) -> Result:
         raise policy_rules.attachment_limit_exceeded()
 
     attach(context.db, policy.id, target.id, target.type, view.id, context.now())
+    context.invalidation = _invalidation(policy.type, target.id)
     log.info("attached policy policy_id=%s target_id=%s", policy.id, target.id)
     _audit(context, policy.arn, target)
     return {}
@@ -92,9 +94,18 @@ def detach_policy(context: RequestContext, params: Params) -> Result:
         raise policy_rules.last_attachment()
 
     policy_store.detach(context.db, policy.id, target.id)
+    context.invalidation = _invalidation(policy.type, target.id)
     log.info("detached policy policy_id=%s target_id=%s", policy.id, target.id)
     _audit(context, policy.arn, target)
     return {}
+
+
+def _invalidation(policy_type: str, target_id: str) -> Invalidation:
+    """Return the scope of an attachment change: SCPs and RCPs are policy layers of the accounts
+    at or below the target, and no other policy type takes part in authorization."""
+    if policy_type in policy_rules.AUTHORIZATION_POLICY_KINDS:
+        return accounts_below(target_id)
+    return NOTHING
 
 
 def _attached_id(attached: Attached) -> str:

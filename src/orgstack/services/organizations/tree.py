@@ -10,13 +10,14 @@ followed by `/`, for example `o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/111111111111/
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, select, update
+from sqlalchemy import Connection, Row, Select, select, update
 
 from orgstack import ids
+from orgstack.services.invalidation import accounts_below
 from orgstack.services.organizations import access
 from orgstack.services.organizations.errors import (
     AccountNotFoundException,
@@ -138,22 +139,43 @@ def node_arn(view: access.OrganizationView, node: Node) -> str:
 # Paths
 
 
-def container_paths(connection: Connection, view: access.OrganizationView) -> dict[str, str]:
-    """Map the root and every OU of the organization to its path, in one query.
+def container_paths(
+    connection: Connection,
+    view: access.OrganizationView,
+    containers: Iterable[str] | None = None,
+) -> dict[str, str]:
+    """Map the root and the OUs in `containers` (every OU when None) to their paths, in one query.
 
-    An organization has at most 2,000 OUs, so list operations build this map once per page rather
-    than walking up the tree for each item.
+    The map also holds every OU above the ones asked for. A page of results asks for the parents
+    of its items only, so its cost grows with the depth of the tree, not with its number of OUs.
     """
-    rows = connection.execute(
-        select(organizational_units.c.id, organizational_units.c.parent_id).where(
+    if containers is None:
+        query = select(organizational_units.c.id, organizational_units.c.parent_id).where(
             organizational_units.c.organization_id == view.id
         )
-    ).all()
+        rows = connection.execute(query).all()
+    else:
+        wanted = sorted(set(containers) - {view.root_id})
+        rows = connection.execute(_ancestors_query(view.id, wanted)).all() if wanted else []
     parents = {row.id: row.parent_id for row in rows}
     paths = {view.root_id: f"{view.id}/{view.root_id}/"}
     for ou_id in parents:
         _path_of(ou_id, parents, paths)
     return paths
+
+
+def _ancestors_query(organization_id: str, ou_ids: list[str]) -> Select[Any]:
+    """Select the id and parent of each OU in `ou_ids` and of every OU above them."""
+    units = organizational_units
+    chain = (
+        select(units.c.id, units.c.parent_id)
+        .where(units.c.organization_id == organization_id)
+        .where(units.c.id.in_(ou_ids))
+        .cte("chain", recursive=True)
+    )
+    above = select(units.c.id, units.c.parent_id).join(chain, units.c.id == chain.c.parent_id)
+    chain = chain.union(above)
+    return select(chain.c.id, chain.c.parent_id)
 
 
 def _path_of(ou_id: str, parents: dict[str, str], paths: dict[str, str]) -> str:
@@ -272,6 +294,8 @@ def move_account(context: RequestContext, params: Params) -> Result:
         update(accounts).where(accounts.c.id == account.id).values(parent_id=destination.id)
     )
     context.audit.resources.append((ACCOUNT_RESOURCE_TYPE, node_arn(view, account)))
+    # The move changes the account's path and the SCP and RCP levels above it, and nothing else.
+    context.invalidation = accounts_below(account.id)
     log.info(
         "moved account account_id=%s source=%s destination=%s",
         account.id,

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Row, delete, exists, func, insert, select, up
 from sqlalchemy.exc import IntegrityError
 
 from orgstack import ids
+from orgstack.services.invalidation import NOTHING
 from orgstack.services.organizations import access
 from orgstack.services.organizations.attachments import attach_defaults
 from orgstack.services.organizations.errors import (
@@ -181,11 +182,13 @@ def create_organizational_unit(context: RequestContext, params: Params) -> Resul
     )
     attach_defaults(context.db, view.root_id, ou_id, ORGANIZATIONAL_UNIT, view.id, now)
     tag_new_resource(context.db, ou_id, new_tags)
+    # No account is below a new OU yet, so no account's policy layers change.
+    context.invalidation = NOTHING
 
     context.audit.resources.append((OU_RESOURCE_TYPE, arn))
     log.info("created organizational unit ou_id=%s parent_id=%s", ou_id, parent.id)
     row = _require_ou(context, view, ou_id)
-    return {"OrganizationalUnit": ou_record(view, row, container_paths(context.db, view))}
+    return {"OrganizationalUnit": ou_record(view, row, container_paths(context.db, view, [ou_id]))}
 
 
 @operation("organizations", "UpdateOrganizationalUnit", read_only=False)
@@ -208,8 +211,10 @@ def update_organizational_unit(context: RequestContext, params: Params) -> Resul
             raise DuplicateOrganizationalUnitException() from None
         row = _require_ou(context, view, row.id)
 
-    record = ou_record(view, row, container_paths(context.db, view))
+    record = ou_record(view, row, container_paths(context.db, view, [row.id]))
     context.audit.resources.append((OU_RESOURCE_TYPE, record["Arn"]))
+    # Authorization reads OU ids (in ARNs and aws:PrincipalOrgPaths), never OU names.
+    context.invalidation = NOTHING
     return {"OrganizationalUnit": record}
 
 
@@ -237,7 +242,7 @@ def describe_organizational_unit(context: RequestContext, params: Params) -> Res
     view = access.reader_view(context)
     row = _require_ou(context, view, params["OrganizationalUnitId"])
 
-    record = ou_record(view, row, container_paths(context.db, view))
+    record = ou_record(view, row, container_paths(context.db, view, [row.id]))
     context.audit.resources.append((OU_RESOURCE_TYPE, record["Arn"]))
     return {"OrganizationalUnit": record}
 
@@ -260,7 +265,7 @@ def list_organizational_units_for_parent(context: RequestContext, params: Params
         return context.db.execute(query).all()
 
     rows, token = sql_page(context, params, f"ous-for-parent:{parent.id}", fetch)
-    paths = container_paths(context.db, view)
+    paths = container_paths(context.db, view, [row.id for row in rows])
     return {
         "OrganizationalUnits": [ou_record(view, row, paths) for row in rows],
         "NextToken": token,
