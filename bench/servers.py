@@ -121,7 +121,8 @@ def start_bare_asgi() -> RunningServer:
     process = subprocess.Popen(
         [
             str(BIN / "uvicorn"), "bench.bare_asgi:app", "--host", "127.0.0.1",
-            "--port", str(port), "--log-level", "warning", "--http", "h11",
+            "--port", str(port), "--log-level", "warning", "--http", "httptools",
+            "--loop", "auto",
         ],
         cwd=Path(__file__).resolve().parents[1],
     )  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
+from email.message import Message
 
 import botocore.exceptions
 import pytest
@@ -39,17 +40,17 @@ def test_unknown_key_is_rejected(server: Server) -> None:
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
-def _post(
-    server: Server, body: bytes, headers: dict[str, str]
-) -> tuple[int, bytes, dict[str, str]]:
+def _post(server: Server, body: bytes, headers: dict[str, str]) -> tuple[int, bytes, Message]:
+    """POST `body` and return the status, body and headers (looked up without regard to case,
+    as HTTP header names are compared)."""
     request = urllib.request.Request(
         server.endpoint + "/", data=body, headers=headers, method="POST"
     )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.read(), dict(response.headers)
+            return response.status, response.read(), response.headers
     except urllib.error.HTTPError as error:
-        return error.code, error.read(), dict(error.headers)
+        return error.code, error.read(), error.headers
 
 
 def test_malformed_json_is_serialization_exception(server: Server) -> None:

@@ -69,8 +69,12 @@ def run(settings: Settings) -> int:
         log_config=None,
         access_log=False,
         lifespan="on",
-        # The sso portal's `x-amz-sso_bearer_token` header has underscores; uvicorn's h11 keeps it.
-        http="h11",
+        # httptools keeps header names with underscores, such as the sso portal's
+        # `x-amz-sso_bearer_token` (a test sends it through this server). It sends reply header
+        # names in lower case, which HTTP allows: clients compare them without regard to case.
+        http="httptools",
+        # uvloop where it is installed (not on Windows), else asyncio's loop.
+        loop="auto",
         timeout_graceful_shutdown=10,
     )
     server = uvicorn.Server(config)
