@@ -16,6 +16,7 @@ from orgstack.protocol.json11 import error as json_error
 from orgstack.protocol.wire import HttpRequest, HttpResponse
 from orgstack.server.pipeline import Pipeline
 from orgstack.server.routing import UnroutableRequest
+from orgstack.store import jobs
 from orgstack.web import app as web_app
 
 log = logging.getLogger("orgstack.server")
@@ -92,6 +93,8 @@ class OrgstackApp:
         body = await _read_body(receive)
         seconds = float(orjson.loads(body or b"{}").get("advance_seconds", 0))
         self.pipeline.clock.advance(dt.timedelta(seconds=seconds))
+        # Jobs that came due with the new time run now, not after the worker's idle pause.
+        jobs.wake_workers()
         now = self.pipeline.clock.now().isoformat()
         await _send(send, HttpResponse(200, orjson.dumps({"now": now})))
 

@@ -46,8 +46,12 @@ RUNNING = "running"
 DONE = "done"
 FAILED = "failed"
 
-# An idle worker looks for due jobs this often; an enqueue in the same process wakes it at once.
+# An idle worker looks for due jobs after this pause, doubled after each poll that finds none up to
+# MAX_IDLE_POLL_SECONDS. An enqueue or a clock change in the same process wakes it at once and
+# restarts the pause at its shortest, so only jobs enqueued by another replica, or coming due with
+# time, wait up to the longest pause.
 DEFAULT_POLL_SECONDS = 0.05
+MAX_IDLE_POLL_SECONDS = 1.0
 # A claimed job not finished within the lease is presumed abandoned and claimed again.
 DEFAULT_LEASE_SECONDS = 60.0
 # Unexpected failures are retried after 1, 2, 4 … seconds (at most MAX_BACKOFF_SECONDS), and the
@@ -142,8 +146,13 @@ def enqueue(
 def _wake_after_enqueue(dbapi_connection: Any, record: Any) -> None:
     """Wake this process's workers when a connection that enqueued a job is checked in."""
     if record.info.pop(_ENQUEUED_KEY, False):
-        for worker in list(_workers):
-            worker.wake()
+        wake_workers()
+
+
+def wake_workers() -> None:
+    """Wake this process's workers, for example after the business clock moved ahead."""
+    for worker in list(_workers):
+        worker.wake()
 
 
 def _listen_for_enqueues(engine: Engine) -> None:
@@ -196,6 +205,7 @@ class JobWorker:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._next_purge = 0.0
+        self._idle_pause = poll_seconds
 
     def start(self) -> None:
         if self._thread is not None:
@@ -235,10 +245,16 @@ class JobWorker:
                 log.exception("job worker failed to claim a job worker=%s", self.name)
                 self._stopping.wait(ERROR_PAUSE_SECONDS)
                 ran = False
-            if not ran:
-                self._purge_when_due()
-                self._wakeup.wait(self.poll_seconds)
-                self._wakeup.clear()
+            if ran:
+                self._idle_pause = self.poll_seconds
+                continue
+            self._purge_when_due()
+            if self._wakeup.wait(self._idle_pause):
+                self._idle_pause = self.poll_seconds
+            else:
+                longest = max(MAX_IDLE_POLL_SECONDS, self.poll_seconds)
+                self._idle_pause = min(self._idle_pause * 2, longest)
+            self._wakeup.clear()
 
     def _purge_when_due(self) -> None:
         if time.monotonic() < self._next_purge:
