@@ -290,4 +290,6 @@ def time_ordered_event_id(moment: dt.datetime) -> str:
 
 
 def parse_time(text: str) -> dt.datetime:
-    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+    """Parse an event time such as `2026-01-02T03:04:05Z` (fromisoformat is C code, strptime is
+    not, and every audit row needs one)."""
+    return dt.datetime.fromisoformat(text).astimezone(dt.UTC)

@@ -68,12 +68,17 @@ def _rows(events: list[AuditEvent]) -> tuple[list[dict[str, Any]], list[dict[str
     return event_rows, resource_rows
 
 
+# Built once: every change writes its event with them.
+_INSERT_EVENTS = insert(audit_events)
+_INSERT_RESOURCES = insert(audit_event_resources)
+
+
 def insert_events(connection: Connection, events: list[AuditEvent]) -> None:
     event_rows, resource_rows = _rows(events)
     if event_rows:
-        connection.execute(insert(audit_events), event_rows)
+        connection.execute(_INSERT_EVENTS, event_rows)
     if resource_rows:
-        connection.execute(insert(audit_event_resources), resource_rows)
+        connection.execute(_INSERT_RESOURCES, resource_rows)
 
 
 class AuditWriter:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar, cast
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, Table, bindparam, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from orgstack.authorize.decisions import DecisionKey
@@ -77,14 +77,24 @@ def replace_version(connection: Connection) -> tuple[str, str]:
     return previous, bump_version(connection)
 
 
+def _upsert_version(insert: Callable[[Table], Any]) -> Any:
+    statement = insert(settings).values(key=VERSION_KEY, value=bindparam("token"))
+    return statement.on_conflict_do_update(
+        index_elements=[settings.c.key], set_={"value": statement.excluded.value}
+    )
+
+
+# Built once per dialect, because every change that reaches authorization runs one.
+_UPSERT_VERSION = {
+    "postgresql": _upsert_version(postgresql.insert),
+    "sqlite": _upsert_version(sqlite.insert),
+}
+
+
 def bump_version(connection: Connection) -> str:
     """Replace the stored authorization version and return the new one."""
     token = uuid.uuid4().hex
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(settings).values(key=VERSION_KEY, value=token)
-    connection.execute(
-        statement.on_conflict_do_update(index_elements=[settings.c.key], set_={"value": token})
-    )
+    connection.execute(_UPSERT_VERSION[connection.dialect.name], {"token": token})
     return token
 
 

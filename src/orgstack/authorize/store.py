@@ -12,7 +12,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from orgstack import policy
 from orgstack.policy import PolicyKind, PolicyLevel, PolicyRef
@@ -88,21 +88,47 @@ class RoleFacts:
         return self.path.startswith("/aws-service-role/")
 
 
+# Built once: a cold cache runs these for every caller and resource account.
+_ACCOUNT_PLACE = (
+    select(
+        accounts.c.organization_id,
+        accounts.c.parent_id,
+        organizations.c.management_account_id,
+        organizations.c.feature_set,
+        roots.c.id.label("root_id"),
+    )
+    .select_from(accounts)
+    .join(organizations, organizations.c.id == accounts.c.organization_id)
+    .join(roots, roots.c.organization_id == organizations.c.id)
+    .where(accounts.c.id == bindparam("account_id"))
+)
+_OU_PARENT = select(organizational_units.c.parent_id).where(
+    organizational_units.c.id == bindparam("ou_id")
+)
+_ENABLED_TYPES = (
+    select(root_policy_types.c.policy_type)
+    .where(root_policy_types.c.root_id == bindparam("root_id"))
+    .where(root_policy_types.c.status == ENABLED)
+)
+_ATTACHED_LAYERS = (
+    select(
+        policy_attachments.c.target_id,
+        policy_attachments.c.sequence,
+        policies.c.id,
+        policies.c.type,
+        policies.c.content,
+    )
+    .join(policies, policies.c.id == policy_attachments.c.policy_id)
+    .where(policy_attachments.c.target_id.in_(bindparam("targets", expanding=True)))
+    .where(policies.c.type.in_(bindparam("types", expanding=True)))
+    .order_by(policy_attachments.c.sequence)
+)
+_RESOURCE_TAGS = select(tags.c.key, tags.c.value).where(tags.c.resource_id == bindparam("tag_id"))
+
+
 def load_account(connection: Connection, account_id: str) -> AccountFacts:
     """Return the account's organization facts; an account in no organization has none."""
-    row = connection.execute(
-        select(
-            accounts.c.organization_id,
-            accounts.c.parent_id,
-            organizations.c.management_account_id,
-            organizations.c.feature_set,
-            roots.c.id.label("root_id"),
-        )
-        .select_from(accounts)
-        .join(organizations, organizations.c.id == accounts.c.organization_id)
-        .join(roots, roots.c.organization_id == organizations.c.id)
-        .where(accounts.c.id == account_id)
-    ).first()
+    row = connection.execute(_ACCOUNT_PLACE, {"account_id": account_id}).first()
     if row is None:
         return AccountFacts(account_id)
 
@@ -128,19 +154,13 @@ def _ou_chain(connection: Connection, parent_id: str | None, root_id: str) -> li
     current = parent_id
     while current and current != root_id and len(chain) < MAX_TREE_DEPTH:
         chain.append(current)
-        current = connection.execute(
-            select(organizational_units.c.parent_id).where(organizational_units.c.id == current)
-        ).scalar()
+        current = connection.execute(_OU_PARENT, {"ou_id": current}).scalar()
     chain.reverse()
     return chain
 
 
 def _enabled_types(connection: Connection, root_id: str) -> set[str]:
-    rows = connection.execute(
-        select(root_policy_types.c.policy_type)
-        .where(root_policy_types.c.root_id == root_id)
-        .where(root_policy_types.c.status == ENABLED)
-    )
+    rows = connection.execute(_ENABLED_TYPES, {"root_id": root_id})
     return {str(row.policy_type) for row in rows}
 
 
@@ -152,17 +172,7 @@ def _levels(
     if not wanted:
         return {}
     rows = connection.execute(
-        select(
-            policy_attachments.c.target_id,
-            policy_attachments.c.sequence,
-            policies.c.id,
-            policies.c.type,
-            policies.c.content,
-        )
-        .join(policies, policies.c.id == policy_attachments.c.policy_id)
-        .where(policy_attachments.c.target_id.in_(list(targets)))
-        .where(policies.c.type.in_(sorted(wanted)))
-        .order_by(policy_attachments.c.sequence)
+        _ATTACHED_LAYERS, {"targets": list(targets), "types": sorted(wanted)}
     ).all()
 
     attached: dict[tuple[str, str], list[PolicyRef]] = {}
@@ -236,5 +246,5 @@ def managed_policy(
 
 def resource_tags(connection: Connection, tag_id: str) -> dict[str, str]:
     """Return the tags stored for an Organizations resource (account, OU, root or policy id)."""
-    rows = connection.execute(select(tags.c.key, tags.c.value).where(tags.c.resource_id == tag_id))
+    rows = connection.execute(_RESOURCE_TAGS, {"tag_id": tag_id})
     return {str(row.key): str(row.value) for row in rows}

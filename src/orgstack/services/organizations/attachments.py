@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import time
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, bindparam, insert, select
 
 from orgstack import ids
-from orgstack.store.schema import organizations, policies, policy_attachments, root_policy_types
+from orgstack.services.organizations.locks import lock_organization
+from orgstack.store.schema import policies, policy_attachments, root_policy_types
 
 SERVICE_CONTROL_POLICY = "SERVICE_CONTROL_POLICY"
 RESOURCE_CONTROL_POLICY = "RESOURCE_CONTROL_POLICY"
@@ -72,12 +73,17 @@ def ensure_managed_policies(connection: Connection, now: dt.datetime) -> None:
         )
 
 
+# Built once, because creating an OU or account and attaching a policy run them.
+_ENABLED_TYPES = (
+    select(root_policy_types.c.policy_type)
+    .where(root_policy_types.c.root_id == bindparam("root_id"))
+    .where(root_policy_types.c.status == ENABLED)
+)
+_INSERT_ATTACHMENT = insert(policy_attachments)
+
+
 def enabled_policy_types(connection: Connection, root_id: str) -> list[str]:
-    rows = connection.execute(
-        select(root_policy_types.c.policy_type)
-        .where(root_policy_types.c.root_id == root_id)
-        .where(root_policy_types.c.status == ENABLED)
-    ).all()
+    rows = connection.execute(_ENABLED_TYPES, {"root_id": root_id}).all()
     return [row.policy_type for row in rows]
 
 
@@ -97,14 +103,15 @@ def attach(
     now: dt.datetime,
 ) -> None:
     connection.execute(
-        insert(policy_attachments).values(
-            policy_id=policy_id,
-            target_id=target_id,
-            target_type=target_type,
-            organization_id=organization_id,
-            sequence=_next_sequence(),
-            attached_at=now,
-        )
+        _INSERT_ATTACHMENT,
+        {
+            "policy_id": policy_id,
+            "target_id": target_id,
+            "target_type": target_type,
+            "organization_id": organization_id,
+            "sequence": _next_sequence(),
+            "attached_at": now,
+        },
     )
 
 
@@ -121,9 +128,7 @@ def attach_defaults(
     Takes the organization's row lock first, so that a concurrent EnablePolicyType cannot leave the
     new OU or account without the default policy of the type it enables.
     """
-    connection.execute(
-        select(organizations.c.id).where(organizations.c.id == organization_id).with_for_update()
-    )
+    lock_organization(connection, organization_id)
     for policy_type in enabled_policy_types(connection, root_id):
         default = DEFAULT_POLICY_FOR_TYPE.get(policy_type)
         if default is not None:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, select, update
+from sqlalchemy import Connection, Row, Select, bindparam, select, update
 
 from orgstack import ids
 from orgstack.services.invalidation import accounts_below
@@ -82,15 +82,34 @@ def find_node(
     return None
 
 
+# Built once: nearly every call that names an OU or account looks it up.
+_FIND_OU = (
+    select(organizational_units.c.parent_id, organizational_units.c.depth)
+    .where(organizational_units.c.id == bindparam("node_id"))
+    .where(organizational_units.c.organization_id == bindparam("organization_id"))
+)
+_FIND_ACCOUNT = (
+    select(accounts.c.parent_id)
+    .where(accounts.c.id == bindparam("node_id"))
+    .where(accounts.c.organization_id == bindparam("organization_id"))
+)
+_FIND_OU_LOCKED = _FIND_OU.with_for_update()
+_FIND_ACCOUNT_LOCKED = _FIND_ACCOUNT.with_for_update()
+
+
+def _find_row(
+    connection: Connection, statement: Select[Any], organization_id: str, node_id: str
+) -> Row[Any] | None:
+    return connection.execute(
+        statement, {"node_id": node_id, "organization_id": organization_id}
+    ).first()
+
+
 def _find_ou_node(
     connection: Connection, organization_id: str, ou_id: str, lock: bool
 ) -> Node | None:
-    query = (
-        select(organizational_units.c.parent_id, organizational_units.c.depth)
-        .where(organizational_units.c.id == ou_id)
-        .where(organizational_units.c.organization_id == organization_id)
-    )
-    row = connection.execute(query.with_for_update() if lock else query).first()
+    statement = _FIND_OU_LOCKED if lock else _FIND_OU
+    row = _find_row(connection, statement, organization_id, ou_id)
     if row is None:
         return None
     return Node(ou_id, ORGANIZATIONAL_UNIT, row.parent_id, row.depth)
@@ -99,12 +118,8 @@ def _find_ou_node(
 def _find_account_node(
     connection: Connection, organization_id: str, account_id: str, lock: bool
 ) -> Node | None:
-    query = (
-        select(accounts.c.parent_id)
-        .where(accounts.c.id == account_id)
-        .where(accounts.c.organization_id == organization_id)
-    )
-    row = connection.execute(query.with_for_update() if lock else query).first()
+    statement = _FIND_ACCOUNT_LOCKED if lock else _FIND_ACCOUNT
+    row = _find_row(connection, statement, organization_id, account_id)
     if row is None:
         return None
     return Node(account_id, ACCOUNT, row.parent_id, 0)

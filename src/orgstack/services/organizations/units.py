@@ -12,7 +12,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, exists, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from orgstack import ids
@@ -82,15 +82,31 @@ _OU_COLUMNS: tuple[Any, ...] = (
 )
 
 
+# Built once, because creating and describing OUs run them on every call.
+_FIND_OU = (
+    select(*_OU_COLUMNS)
+    .where(organizational_units.c.id == bindparam("ou_id"))
+    .where(organizational_units.c.organization_id == bindparam("organization_id"))
+)
+_FIND_OU_LOCKED = _FIND_OU.with_for_update()
+_NAME_TAKEN = (
+    select(organizational_units.c.id)
+    .where(organizational_units.c.parent_id == bindparam("parent_id"))
+    .where(organizational_units.c.name == bindparam("name"))
+)
+_COUNT_OUS = (
+    select(func.count())
+    .select_from(organizational_units)
+    .where(organizational_units.c.organization_id == bindparam("organization_id"))
+)
+_INSERT_OU = insert(organizational_units)
+
+
 def _find_ou_row(
     connection: Connection, view: access.OrganizationView, ou_id: str, lock: bool = False
 ) -> Row[Any] | None:
-    query = (
-        select(*_OU_COLUMNS)
-        .where(organizational_units.c.id == ou_id)
-        .where(organizational_units.c.organization_id == view.id)
-    )
-    return connection.execute(query.with_for_update() if lock else query).first()
+    statement = _FIND_OU_LOCKED if lock else _FIND_OU
+    return connection.execute(statement, {"ou_id": ou_id, "organization_id": view.id}).first()
 
 
 def _require_ou(
@@ -103,20 +119,12 @@ def _require_ou(
 
 
 def _name_taken(connection: Connection, parent_id: str, name: str) -> bool:
-    found = connection.execute(
-        select(organizational_units.c.id)
-        .where(organizational_units.c.parent_id == parent_id)
-        .where(organizational_units.c.name == name)
-    ).first()
+    found = connection.execute(_NAME_TAKEN, {"parent_id": parent_id, "name": name}).first()
     return found is not None
 
 
 def _count_ous(connection: Connection, organization_id: str) -> int:
-    count = connection.execute(
-        select(func.count())
-        .select_from(organizational_units)
-        .where(organizational_units.c.organization_id == organization_id)
-    ).scalar_one()
+    count = connection.execute(_COUNT_OUS, {"organization_id": organization_id}).scalar_one()
     return int(count)
 
 
@@ -128,7 +136,7 @@ def _has_children(connection: Connection, ou_id: str) -> bool:
 
 def _insert_ou(context: RequestContext, row: dict[str, Any]) -> None:
     try:
-        context.db.execute(insert(organizational_units).values(**row))
+        context.db.execute(_INSERT_OU, row)
     except IntegrityError:
         # A concurrent request created the same name under the same parent after the check above,
         # so the unique constraint on (parent_id, name) decides.
