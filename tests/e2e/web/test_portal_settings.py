@@ -3,6 +3,8 @@ and the user's own MFA devices and password."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -98,6 +100,23 @@ def test_no_device_block_refuses_sign_in(
     set_new_password(page, user)
     expect(page.get_by_role("alert")).to_have_text(MFA_BLOCKED)
     expect(page.get_by_label("Username")).to_be_visible()
+
+
+def test_security_keys_need_a_host_name(
+    server: Server, portal: Portal, defaults: None, page: Page
+) -> None:
+    # This server's base URL names 127.0.0.1, which browsers reject as a WebAuthn relying party.
+    user = new_web_user(server, portal, "ip.address.user")
+    enter_password(page, server, user)
+    set_new_password(page, user)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Register an MFA device")
+    expect(
+        page.get_by_text(
+            re.compile(r"^Security keys and passkeys need the portal under a host name")
+        )
+    ).to_be_visible()
+    expect(page.get_by_role("button", name="Register security key")).to_be_disabled()
+    expect(page.get_by_role("button", name="Assign MFA device")).to_be_enabled()
 
 
 def test_no_device_allow_signs_in_without_mfa(

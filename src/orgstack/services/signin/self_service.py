@@ -264,7 +264,6 @@ def register_security_key(
     )
     if device_id is None:
         return ALREADY_REGISTERED
-    session_store.save_state(context.connection, session, context.now)
     _record(context, instance, session, "", "CreateMfaDeviceForUser")
     return None
 

@@ -175,7 +175,7 @@ def verify_registration(
             require_user_verification=False,
         )
     except MALFORMED as failure:
-        log.info("WebAuthn registration rejected: %s", failure)
+        log.info("WebAuthn registration rejected user_id=%s: %s", _user_of(session), failure)
         return None
 
     details = {
@@ -212,14 +212,17 @@ def verify_assertion(
     try:
         credential = parse_authentication_credential_json(response_json)
     except MALFORMED as failure:
-        log.info("WebAuthn assertion rejected: %s", failure)
+        log.info("WebAuthn assertion rejected user_id=%s: %s", _user_of(session), failure)
         return None
     credential_id = bytes_to_base64url(credential.raw_id)
     device = next(
         (item for item in webauthn_devices(devices) if item.credential_id == credential_id), None
     )
     if device is None or device.credential_json is None:
-        log.info("WebAuthn assertion rejected: the credential is not one of the user's devices")
+        log.info(
+            "WebAuthn assertion rejected user_id=%s: the credential is not the user's",
+            _user_of(session),
+        )
         return None
 
     previous = device.sign_count or 0
@@ -252,6 +255,11 @@ def device_kind_label(device: Device) -> str:
         return "Authenticator app"
     transports = json.loads(device.credential_json or "{}").get("transports") or []
     return "Built-in authenticator" if "internal" in transports else "Security key"
+
+
+def _user_of(session: PortalSession) -> object:
+    """Return the signed-in user, or during sign-in the user that the user name named."""
+    return session.user_id or session.state.get("pending_user_id")
 
 
 def _descriptors(devices: list[Device]) -> list[PublicKeyCredentialDescriptor]:
@@ -308,9 +316,17 @@ def _live_options(context: StepContext, session: PortalSession, purpose: str) ->
 def _take_challenge(context: StepContext, session: PortalSession, purpose: str) -> bytes | None:
     stored = session_store.take_state_value(context.connection, session, STATE_KEY, context.now)
     if not isinstance(stored, dict) or stored.get("purpose") != purpose:
-        log.info("WebAuthn response rejected: no %s challenge in the session", purpose)
+        log.info(
+            "WebAuthn response rejected user_id=%s: no %s challenge in the session",
+            _user_of(session),
+            purpose,
+        )
         return None
     if context.now >= dt.datetime.fromisoformat(str(stored["expires_at"])):
-        log.info("WebAuthn response rejected: the %s challenge expired", purpose)
+        log.info(
+            "WebAuthn response rejected user_id=%s: the %s challenge expired",
+            _user_of(session),
+            purpose,
+        )
         return None
     return webauthn.base64url_to_bytes(str(stored["challenge"]))
