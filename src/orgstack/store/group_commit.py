@@ -77,6 +77,9 @@ class GroupCommitWriter:
             self._run_batch(batch)
 
     def _run_batch(self, batch: list[tuple[Work, Future[Any]]]) -> None:
+        if len(batch) == 1:
+            self._run_alone(*batch[0])
+            return
         outcomes: list[tuple[Future[Any], Any, BaseException | None]] = []
         try:
             with self._write_lock, self._engine.connect() as connection:
@@ -95,6 +98,30 @@ class GroupCommitWriter:
                 future.set_exception(failure)
             else:
                 future.set_result(result)
+
+    def _run_alone(self, work: Work, future: Future[Any]) -> None:
+        """Run a write that no other request shares a transaction with.
+
+        With nothing else in the transaction to keep apart, a failure rolls the whole transaction
+        back, so the SAVEPOINT and its release are not needed.
+        """
+        try:
+            with self._write_lock, self._engine.connect() as connection:
+                connection = connection.execution_options(orgstack_write=True)
+                transaction = connection.begin()
+                try:
+                    result = work(connection)
+                except Exception as error:
+                    transaction.rollback()
+                    future.set_exception(error)
+                    return
+                transaction.commit()
+        except BaseException as error:  # the commit itself failed: the change is not kept
+            log.exception("commit failed requests=1")
+            if not future.done():
+                future.set_exception(error)
+            return
+        future.set_result(result)
 
 
 def _run_in_savepoint(
