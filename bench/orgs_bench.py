@@ -245,11 +245,17 @@ def memory_check(accounts: int) -> dict[str, Any]:
         server.stop()
 
 
+def _loads(values: list[float] | None) -> str:
+    return ", ".join(f"{value:.1f}" for value in values) if values else "not recorded"
+
+
 def render_markdown(report: dict[str, Any]) -> str:
     """Return the results as the Markdown table docs/benchmarks.md records."""
     lines = [
         f"Command: `{report['command']}` ({report['cpu_count']} CPUs, clients and servers on the "
-        "same machine).",
+        "same machine; 1-, 5- and 15-minute load averages "
+        f"{_loads(report.get('load_average_at_start'))} at the start and "
+        f"{_loads(report.get('load_average_at_end'))} at the end).",
         "",
         "| server | workload | clients | requests | errors | req/s | p50 ms | p99 ms "
         "| server CPU ms/req |",
@@ -271,6 +277,33 @@ def render_markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def measure_side_by_side(accounts: int, duration: float) -> list[Measurement]:
+    """Seed orgstack and moto's server alike, then run each workload on one and then the other.
+
+    Both servers run for the whole benchmark and each workload is measured on both back to back,
+    so a change in the machine's load between workloads touches both servers' rows alike.
+    """
+    servers = [start_orgstack(accounts + 10), start_moto()]
+    try:
+        fixtures = []
+        for server in servers:
+            _progress(f"seeding {server.name}")
+            fixtures.append(seed(server, accounts))
+        results: list[Measurement] = []
+        for workload in ("read", "write"):
+            for clients in (1, 8):
+                for server, fixture in zip(servers, fixtures, strict=True):
+                    _progress(f"{server.name}: {workload} with {clients} clients")
+                    results.append(run_workload(server, fixture, workload, clients, duration))
+                    _progress(f"  {results[-1].throughput:.0f} req/s")
+        _progress(f"orgstack resident memory: {servers[0].rss_megabytes():.1f} MB")
+    finally:
+        for server in servers:
+            server.stop()
+    # The table lists each server's rows together.
+    return sorted(results, key=lambda row: row.server != "orgstack")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--accounts", type=int, default=1000, help="member accounts to seed")
@@ -285,21 +318,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", type=Path, help="write the results table to this file")
     args = parser.parse_args(argv)
 
-    results: list[Measurement] = []
-    for name in ("orgstack", "moto_server"):
-        server = start_orgstack(args.accounts + 10) if name == "orgstack" else start_moto()
-        try:
-            _progress(f"seeding {server.name}")
-            fixture = seed(server, args.accounts)
-            for workload in ("read", "write"):
-                for clients in (1, 8):
-                    _progress(f"{server.name}: {workload} with {clients} clients")
-                    results.append(run_workload(server, fixture, workload, clients, args.duration))
-                    _progress(f"  {results[-1].throughput:.0f} req/s")
-            if server.name == "orgstack":
-                _progress(f"orgstack resident memory: {server.rss_megabytes():.1f} MB")
-        finally:
-            server.stop()
+    load_at_start = [round(value, 1) for value in os.getloadavg()]
+    results = measure_side_by_side(args.accounts, args.duration)
 
     bare = start_bare_asgi()
     try:
@@ -313,6 +333,8 @@ def main(argv: list[str] | None = None) -> int:
             [Path(sys.executable).name, "-m", "bench.orgs_bench", *(argv or sys.argv[1:])]
         ),
         "cpu_count": os.cpu_count(),
+        "load_average_at_start": load_at_start,
+        "load_average_at_end": [round(value, 1) for value in os.getloadavg()],
         "measurements": [asdict(result) for result in results],
     }
     if args.memory_accounts:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from bench.orgs_bench import render_markdown
 from bench.policy_bench import TIMES, Timing, comparison_rows, render_comparison
 from bench.policy_workloads import Workload, build_workloads
 from bench.record import MissingSectionError, replace_section
@@ -122,3 +123,17 @@ def test_comparison_table_reports_missed_target() -> None:
     text = render_comparison(rows, report, "python -m bench.x")
 
     assert f"The throughput target is missed: the lowest ratio is 10.0{TIMES}" in text
+
+
+def test_orgs_table_states_load_averages() -> None:
+    report: dict[str, Any] = {
+        "command": "python -m bench.orgs_bench",
+        "cpu_count": 2,
+        "load_average_at_start": [0.5, 0.3, 0.1],
+        "load_average_at_end": [2.0, 1.0, 0.5],
+        "measurements": [],
+    }
+
+    first_line = render_markdown(report).splitlines()[0]
+
+    assert "load averages 0.5, 0.3, 0.1 at the start and 2.0, 1.0, 0.5 at the end" in first_line
