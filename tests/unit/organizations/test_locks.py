@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import create_engine, event
+from sqlalchemy.dialects import postgresql
 
 from orgstack.services.organizations import handshake_store, locks, policy_store, tree
-from orgstack.store.schema import organizations
+from orgstack.store.schema import metadata, organizations
 
 
 def test_stores_share_one_lock() -> None:
@@ -14,18 +15,21 @@ def test_stores_share_one_lock() -> None:
     assert handshake_store.lock_organization is locks.lock_organization
 
 
-def test_lock_query_locks_on_postgresql_only() -> None:
-    statements: list[object] = []
+def test_lock_statement_locks_row_on_postgresql() -> None:
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    compiled = str(locks.LOCK_ORGANIZATION.compile(dialect=dialect))
 
-    class Recorder:
-        def execute(self, statement: object) -> None:
-            statements.append(statement)
+    assert compiled.endswith("FOR UPDATE")
+    assert organizations.name in compiled
 
-    locks.lock_organization(Recorder(), "o-abcdefghij")  # type: ignore[arg-type]
-    [statement] = statements
-    on_postgresql = str(statement.compile(dialect=postgresql.dialect()))  # type: ignore[attr-defined]
-    on_sqlite = str(statement.compile(dialect=sqlite.dialect()))  # type: ignore[attr-defined]
 
-    assert on_postgresql.endswith("FOR UPDATE")
-    assert "FOR UPDATE" not in on_sqlite
-    assert organizations.name in on_postgresql
+def test_lock_runs_no_statement_on_sqlite() -> None:
+    engine = create_engine("sqlite://")
+    metadata.create_all(engine)
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+
+    with engine.begin() as connection:
+        locks.lock_organization(connection, "o-abcdefghij")
+
+    assert statements == []

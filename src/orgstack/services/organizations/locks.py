@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from orgstack.store.schema import organizations
+
+# Built once: every checked write of an organization takes this lock.
+LOCK_ORGANIZATION = (
+    select(organizations.c.id)
+    .where(organizations.c.id == bindparam("organization_id"))
+    .with_for_update()
+)
 
 
 def lock_organization(connection: Connection, organization_id: str) -> None:
@@ -17,6 +24,4 @@ def lock_organization(connection: Connection, organization_id: str) -> None:
     """
     if connection.dialect.name == "sqlite":
         return
-    connection.execute(
-        select(organizations.c.id).where(organizations.c.id == organization_id).with_for_update()
-    )
+    connection.execute(LOCK_ORGANIZATION, {"organization_id": organization_id})
