@@ -16,6 +16,7 @@ signature. The bare ASGI endpoint returns a fixed reply: the ceiling of a Python
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import multiprocessing
 import os
@@ -255,7 +256,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"Command: `{report['command']}` ({report['cpu_count']} CPUs, clients and servers on the "
         "same machine; 1-, 5- and 15-minute load averages "
         f"{_loads(report.get('load_average_at_start'))} at the start and "
-        f"{_loads(report.get('load_average_at_end'))} at the end).",
+        f"{_loads(report.get('load_average_at_end'))} at the end; finished "
+        f"{report.get('finished_at', 'at a time not recorded')}).",
         "",
         "| server | workload | clients | requests | errors | req/s | p50 ms | p99 ms "
         "| server CPU ms/req |",
@@ -335,6 +337,7 @@ def main(argv: list[str] | None = None) -> int:
         "cpu_count": os.cpu_count(),
         "load_average_at_start": load_at_start,
         "load_average_at_end": [round(value, 1) for value in os.getloadavg()],
+        "finished_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "measurements": [asdict(result) for result in results],
     }
     if args.memory_accounts:
