@@ -1,7 +1,8 @@
 """`aws sso login` and an SSO profile through Debian's AWS CLI v2, an independent client.
 
-This CLI ignores AWS_ENDPOINT_URL, so each service it calls gets a replacement endpoint rule set
-(found through AWS_DATA_PATH) whose only rule returns the server's local URL.
+This CLI ignores AWS_ENDPOINT_URL, so `orgstack endpoint-rules` gives each service it calls a
+replacement endpoint rule set (found through AWS_DATA_PATH) whose only rule returns the server's
+local URL.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,8 +21,6 @@ from tests.e2e.sso_portal_helpers import Portal, build_portal
 from tests.harness import Server
 
 AWS_CLI_V2 = Path("/usr/bin/aws")
-BOTOCORE_DATA = Path("/usr/lib/python3/dist-packages/awscli/botocore/data")
-SERVICES = {"sso": "2019-06-10", "sso-oidc": "2019-06-10", "sts": "2011-06-15"}
 USER_CODE = re.compile(r"^([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", re.MULTILINE)
 
 
@@ -40,16 +40,16 @@ def portal(server: Server) -> Portal:
 
 
 def write_rule_sets(models: Path, server: Server) -> None:
-    """Write each service's rule set with its declared parameters and one rule: the server."""
-    for service, version in SERVICES.items():
-        original = json.loads(
-            (BOTOCORE_DATA / service / version / "endpoint-rule-set-1.json").read_text()
-        )
-        endpoint = {"url": server.endpoint, "properties": {}, "headers": {}}
-        original["rules"] = [{"conditions": [], "endpoint": endpoint, "type": "endpoint"}]
-        target = models / service / version
-        target.mkdir(parents=True)
-        (target / "endpoint-rule-set-1.json").write_text(json.dumps(original))
+    """Write the replacement rule sets with `orgstack endpoint-rules`, from the CLI's own data."""
+    subprocess.run(
+        [
+            sys.executable, "-m", "orgstack", "endpoint-rules",
+            "--endpoint", server.endpoint, "--output", str(models),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )  # fmt: skip
 
 
 def write_config(home: Path, server: Server, account_id: str) -> Path:
@@ -138,3 +138,23 @@ def test_sso_login_then_caller_identity(server: Server, portal: Portal, tmp_path
         r"/alice\.smith",
         arn,
     ), arn
+
+
+def test_endpoint_rules_reach_organizations(server: Server, tmp_path: Path) -> None:
+    account = server.new_account()
+    env = cli_env(tmp_path, server)
+    env["AWS_ACCESS_KEY_ID"] = account.access_key_id
+    env["AWS_SECRET_ACCESS_KEY"] = account.secret_access_key
+
+    listed = subprocess.run(
+        [str(AWS_CLI_V2), "organizations", "describe-organization", "--region", "eu-west-1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert listed.returncode == 254, listed.stderr
+    assert "AWSOrganizationsNotInUseException" in listed.stderr
+    assert "Your account isn't a member of an organization." in listed.stderr

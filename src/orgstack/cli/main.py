@@ -119,9 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
     _policy_parser(commands)
     _identity_center_parser(commands)
 
-    from orgstack.cli import simulate_commands
+    from orgstack.cli import endpoint_rules, simulate_commands
 
     simulate_commands.add_parser(commands, _store_options)
+    endpoint_rules.add_parser(commands)
     return parser
 
 
@@ -222,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     from orgstack.cli import (
         audit_commands,
         commands,
+        endpoint_rules,
         identity_center_commands,
         policy_commands,
         signin_commands,
@@ -236,6 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         "policy": policy_commands.run,
         "identity-center": lambda args: signin_commands.run(args, identity_center_commands.enable),
         "simulate": simulate_commands.run,
+        "endpoint-rules": endpoint_rules.run,
     }
     try:
         return handlers[args.command](args)
