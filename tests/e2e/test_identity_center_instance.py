@@ -104,7 +104,8 @@ def test_enable_finds_only_organization(tmp_path: Path) -> None:
 
     assert without_organization.returncode == 2
     assert without_organization.stderr == (
-        "orgstack: the store has no organization: pass the management account with `--account`.\n"
+        "orgstack: the store has no organization: create one first with "
+        "`aws organizations create-organization`, using the management account's keys.\n"
     )
     assert enabled.returncode == 0, enabled.stderr
     assert f"instance_arn: {listed[0]['InstanceArn']}\n" in enabled.stdout

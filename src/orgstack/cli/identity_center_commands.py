@@ -44,7 +44,14 @@ def enable(args: argparse.Namespace) -> int:
 
 def _only_management_account(connection: Connection) -> str:
     rows = connection.execute(select(organizations.c.management_account_id)).all()
-    if len(rows) != 1:
-        count = "no organization" if not rows else f"{len(rows)} organizations"
-        raise CommandError(f"the store has {count}: pass the management account with `--account`.")
+    if not rows:
+        raise CommandError(
+            "the store has no organization: create one first with "
+            "`aws organizations create-organization`, using the management account's keys."
+        )
+    if len(rows) > 1:
+        raise CommandError(
+            f"the store has {len(rows)} organizations: pass the management account with "
+            "`--account`."
+        )
     return str(rows[0].management_account_id)
