@@ -1,4 +1,4 @@
-"""Which cached authorization facts a committed change can make stale.
+"""Scopes of committed changes: the cached authorization facts that each can make stale.
 
 A successful Organizations or IAM write drops every cached policy layer unless its handler
 narrows the scope. A narrower scope keeps the server's warm caches through changes that cannot
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 class Invalidation:
     """The scope of a change: everything, nothing, or the accounts at or below some tree nodes.
 
-    `nodes` holds root, OU and account ids. An account is affected when its own id or a container
+    `nodes` contains root, OU and account ids. An account is affected when its own id or a container
     on its path in the organization is among them.
     """
 
