@@ -23,6 +23,7 @@ from orgstack.store.schema_identity import (
     identitystore_memberships,
     identitystore_users,
     mfa_devices,
+    oidc_grants,
     permission_set_customer_policies,
     permission_set_managed_policies,
     permission_set_provisioning,
@@ -226,9 +227,9 @@ def save_instance(connection: Connection, instance: Instance) -> None:
 
 
 def delete_instance(connection: Connection, instance: Instance) -> None:
-    """Delete the instance with its identity store, its users' portal sign-in state and
-    everything sso-admin kept for it, including the AWSReservedSSO_* roles of its permission sets
-    in member accounts."""
+    """Delete the instance with its identity store, its users' portal sign-in state and sso-oidc
+    codes and tokens, and everything sso-admin kept for it, including the AWSReservedSSO_* roles
+    of its permission sets in member accounts."""
     _deprovision_roles(connection, instance)
     store_id = instance.identity_store_id
     for table in (
@@ -238,6 +239,7 @@ def delete_instance(connection: Connection, instance: Instance) -> None:
         portal_credentials,
         mfa_devices,
         portal_sessions,
+        oidc_grants,
     ):
         connection.execute(delete(table).where(table.c.identity_store_id == store_id))
 

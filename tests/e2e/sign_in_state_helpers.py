@@ -8,7 +8,12 @@ from typing import Any
 
 from sqlalchemy import Table, select
 
-from orgstack.store.schema_identity import mfa_devices, portal_credentials, portal_sessions
+from orgstack.store.schema_identity import (
+    mfa_devices,
+    oidc_grants,
+    portal_credentials,
+    portal_sessions,
+)
 from tests.harness import Server
 
 
@@ -25,7 +30,7 @@ def user_rows(server: Server, table: Table, store_id: str, user_id: str) -> list
 
 
 def store_sign_in_state(server: Server, store_id: str, user_id: str) -> None:
-    """Insert a password, a TOTP device and a portal session for the user."""
+    """Insert a password, a TOTP device, a portal session and an sso-oidc token for the user."""
     now = dt.datetime.now(dt.UTC)
     with server.database().transaction() as connection:
         connection.execute(
@@ -57,6 +62,19 @@ def store_sign_in_state(server: Server, store_id: str, user_id: str) -> None:
                 csrf_token_hash=secrets.token_hex(32),
                 created_at=now,
                 last_seen_at=now,
+                expires_at=now + dt.timedelta(hours=8),
+            )
+        )
+        connection.execute(
+            oidc_grants.insert().values(
+                token_hash=secrets.token_hex(32),
+                kind="ACCESS_TOKEN",
+                client_id="client-of-deleted-user",
+                identity_store_id=store_id,
+                user_id=user_id,
+                status="ISSUED",
+                record_json="{}",
+                created_at=now,
                 expires_at=now + dt.timedelta(hours=8),
             )
         )

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from orgstack.store.schema_identity import (
     mfa_devices,
+    oidc_grants,
     permission_set_managed_policies,
     permission_sets,
     portal_credentials,
@@ -377,7 +378,7 @@ def test_delete_instance_removes_sign_in_state(server: Server) -> None:
     owner, arn, store_id = account_instance(server)
     user_id = new_user(server.client("identitystore", owner), store_id, "signed.in")
     store_sign_in_state(server, store_id, user_id)
-    tables = (portal_credentials, mfa_devices, portal_sessions)
+    tables = (portal_credentials, mfa_devices, portal_sessions, oidc_grants)
 
     server.client("sso-admin", owner).delete_instance(InstanceArn=arn)
 

@@ -8,7 +8,12 @@ from typing import Any
 
 import pytest
 
-from orgstack.store.schema_identity import mfa_devices, portal_credentials, portal_sessions
+from orgstack.store.schema_identity import (
+    mfa_devices,
+    oidc_grants,
+    portal_credentials,
+    portal_sessions,
+)
 from tests.e2e.identity_center_helpers import new_group
 from tests.e2e.sign_in_state_helpers import store_sign_in_state, user_rows
 from tests.e2e.sso_admin_helpers import (
@@ -130,11 +135,11 @@ def test_delete_group_removes_application_assignment(center: IdentityCenter) -> 
 def test_delete_user_removes_sign_in_state(server: Server, center: IdentityCenter) -> None:
     user_id = user_in_store(center)
     store_sign_in_state(server, center.store_id, user_id)
-    tables = (portal_credentials, mfa_devices, portal_sessions)
+    tables = (portal_credentials, mfa_devices, portal_sessions, oidc_grants)
     before = [len(user_rows(server, table, center.store_id, user_id)) for table in tables]
 
     center.identitystore.delete_user(IdentityStoreId=center.store_id, UserId=user_id)
 
-    assert before == [1, 1, 1]
+    assert before == [1, 1, 1, 1]
     for table in tables:
         assert user_rows(server, table, center.store_id, user_id) == [], table.name

@@ -25,6 +25,7 @@ from orgstack.store.schema_identity import (
     identitystore_memberships,
     identitystore_users,
     mfa_devices,
+    oidc_grants,
     portal_credentials,
     portal_sessions,
 )
@@ -200,15 +201,16 @@ def update(connection: Connection, user: StoredUser) -> None:
 
 
 def remove(connection: Connection, store_id: str, user_id: str) -> None:
-    """Delete the user, its group memberships and its access portal sign-in state (password,
-    MFA devices and sessions), so that a deleted user cannot sign in again."""
+    """Delete the user, its group memberships, its access portal sign-in state (password, MFA
+    devices and sessions) and its sso-oidc codes and tokens, so that a deleted user cannot sign
+    in again and no token of the user remains usable."""
     connection.execute(
         delete(identitystore_memberships).where(
             identitystore_memberships.c.identity_store_id == store_id,
             identitystore_memberships.c.member_user_id == user_id,
         )
     )
-    for table in (portal_credentials, mfa_devices, portal_sessions):
+    for table in (portal_credentials, mfa_devices, portal_sessions, oidc_grants):
         connection.execute(
             delete(table).where(table.c.identity_store_id == store_id, table.c.user_id == user_id)
         )
