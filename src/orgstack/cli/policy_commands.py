@@ -18,6 +18,7 @@ from orgstack.policy import (
     explain,
     validate,
 )
+from orgstack.policy.json_depth import MAX_NESTING_DEPTH, exceeds_nesting_depth
 
 
 def evaluate_file(path: str | Path) -> list[dict[str, object]]:
@@ -27,7 +28,11 @@ def evaluate_file(path: str | Path) -> list[dict[str, object]]:
     order. Raises `ValueError` when the file is not JSON or a case is malformed (including
     `PolicySyntaxError` for a policy that cannot be read).
     """
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    text = Path(path).read_text(encoding="utf-8")
+    if exceeds_nesting_depth(text):
+        # json.loads would raise RecursionError, which the command does not report as bad input.
+        raise ValueError(f"JSON arrays and objects nest more than {MAX_NESTING_DEPTH} levels deep")
+    data = json.loads(text)
     cases = data if isinstance(data, list) else [data]
     results: list[dict[str, object]] = []
     for position, case in enumerate(cases):

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from orgstack.policy.findings import Finding, FindingLocation, FindingType
+from orgstack.policy.json_depth import TOO_DEEP_MESSAGE, exceeds_nesting_depth
 from orgstack.policy.model import (
     SUPPORTED_VERSIONS,
     ConditionClause,
@@ -57,8 +58,11 @@ def _reject_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]
 def load_json(text: str) -> tuple[object | None, Finding | None]:
     """Decode document text, rejecting duplicate object keys as IAM does.
 
-    Returns the decoded value, or None and a JSON_SYNTAX_ERROR finding.
+    Returns the decoded value, or None and a JSON_SYNTAX_ERROR finding. Over-deep nesting is a
+    syntax error, because decoding it would exhaust the interpreter's recursion limit.
     """
+    if exceeds_nesting_depth(text):
+        return None, _syntax_error(TOO_DEEP_MESSAGE)
     try:
         return json.loads(text, object_pairs_hook=_reject_duplicate_keys), None
     except _DuplicateKeyError as exc:
@@ -67,7 +71,11 @@ def load_json(text: str) -> tuple[object | None, Finding | None]:
         message = (
             f"The policy is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
         )
-    return None, Finding(
+    return None, _syntax_error(message)
+
+
+def _syntax_error(message: str) -> Finding:
+    return Finding(
         FindingType.ERROR, "JSON_SYNTAX_ERROR", message, FindingLocation(None, None, None, ())
     )
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 
+from orgstack.policy.json_depth import exceeds_nesting_depth
 from orgstack.protocol.models import service_model
 from orgstack.services.organizations.errors import InvalidInputException
 
@@ -112,6 +113,8 @@ def parse(content: str) -> list[Statement]:
 
     Raises InvalidInputException with AWS's reason for the first problem found.
     """
+    if exceeds_nesting_depth(content):
+        raise _invalid("INVALID_RESOURCE_POLICY_JSON")
     try:
         document = orjson.loads(content)
     except orjson.JSONDecodeError:

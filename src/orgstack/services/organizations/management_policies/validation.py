@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from orgstack.policy.json_depth import TOO_DEEP_MESSAGE, exceeds_nesting_depth
+
 from . import operators as ops
 from .grammars import grammar_for
 from .model import (
@@ -76,8 +78,11 @@ def validate_content(policy_type: str, content: str) -> list[ContentError]:
 def parse_document(content: str) -> tuple[JsonObject | None, ContentError | None]:
     """Parse policy text into a JSON object; return it, or None and the reason it failed.
 
-    Duplicate keys are rejected because two values for one key make a policy ambiguous.
+    Duplicate keys are rejected because two values for one key make a policy ambiguous, and
+    over-deep nesting because decoding it would exhaust the interpreter's recursion limit.
     """
+    if exceeds_nesting_depth(content):
+        return None, ContentError(_MALFORMED, "", TOO_DEEP_MESSAGE)
     try:
         value = json.loads(
             content,
