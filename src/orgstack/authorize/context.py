@@ -75,6 +75,7 @@ def request_keys(context: RequestContext, headers: Mapping[str, str]) -> Keys:
         "aws:CurrentTime": now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "aws:EpochTime": int(now.timestamp()),
         # orgstack may sit behind a TLS-terminating proxy, which says so in X-Forwarded-Proto.
+        # The server keeps that header only when ORGSTACK_TRUSTED_PROXIES names the sender.
         "aws:SecureTransport": headers.get("x-forwarded-proto", "").lower() == "https",
         "aws:ViaAWSService": False,
     }

@@ -18,6 +18,7 @@ from orgstack.server.pipeline import Pipeline
 from orgstack.server.routing import UnroutableRequest
 from orgstack.store import jobs
 from orgstack.web import app as web_app
+from orgstack.web import http
 
 log = logging.getLogger("orgstack.server")
 
@@ -149,6 +150,14 @@ def _http_request(scope: Scope, body: bytes) -> HttpRequest:
     for name, value in raw_headers:
         headers[name] = f"{headers[name]},{value}" if name in headers else value
     client = scope.get("client") or ("", 0)
+    peer = client[0] or ""
+    client_ip = http.forwarded_client_ip(peer, headers.get("x-forwarded-for"))
+    # The authorizer reads aws:SecureTransport from X-Forwarded-Proto. The header stays only when
+    # a trusted proxy sent it with the value https, because otherwise the client set it.
+    if http.forwarded_https(peer, headers.get("x-forwarded-proto")):
+        headers["x-forwarded-proto"] = "https"
+    else:
+        headers.pop("x-forwarded-proto", None)
     return HttpRequest(
         method=scope["method"],
         # Clients percent-encode paths and queries; raw UTF-8 bytes must survive unchanged so that
@@ -158,7 +167,7 @@ def _http_request(scope: Scope, body: bytes) -> HttpRequest:
         headers=headers,
         raw_headers=raw_headers,
         body=body,
-        client_ip=client[0] or "",
+        client_ip=client_ip,
     )
 
 

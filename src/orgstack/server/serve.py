@@ -69,6 +69,11 @@ def run(settings: Settings) -> int:
         log_config=None,
         access_log=False,
         lifespan="on",
+        # uvicorn would otherwise rewrite the client address and scheme from X-Forwarded-For and
+        # X-Forwarded-Proto sent by 127.0.0.1 (its `forwarded_allow_ips` default), before orgstack
+        # receives the request. Only ORGSTACK_TRUSTED_PROXIES decides whom to believe (web/http.py),
+        # and `forwarded_allow_ips` is unused while proxy headers are off.
+        proxy_headers=False,
         # httptools keeps header names with underscores, such as the sso portal's
         # `x-amz-sso_bearer_token` (a test sends it through this server). It sends reply header
         # names in lower case, which HTTP allows: clients compare them without regard to case.

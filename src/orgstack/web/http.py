@@ -36,8 +36,8 @@ def _trusted_proxies() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
     return [ipaddress.ip_network(item.strip()) for item in text.split(",") if item.strip()]
 
 
-def _from_trusted_proxy(request: Request) -> bool:
-    peer = request.client.host if request.client else ""
+def is_trusted_proxy(peer: str) -> bool:
+    """Tell whether the TCP peer `peer` is a reverse proxy named in ORGSTACK_TRUSTED_PROXIES."""
     try:
         address = ipaddress.ip_address(peer)
     except ValueError:
@@ -45,20 +45,36 @@ def _from_trusted_proxy(request: Request) -> bool:
     return any(address in network for network in _trusted_proxies())
 
 
+def forwarded_client_ip(peer: str, forwarded_for: str | None) -> str:
+    """Return the visitor's address: the last X-Forwarded-For entry when `peer` is trusted.
+
+    The last entry is the one the trusted proxy appended; earlier entries come from the client.
+    This and `forwarded_https` are the only places that believe forwarded headers, for the portal
+    and for the AWS APIs alike.
+    """
+    if forwarded_for and is_trusted_proxy(peer):
+        return forwarded_for.split(",")[-1].strip() or peer
+    return peer
+
+
+def forwarded_https(peer: str, forwarded_proto: str | None) -> bool:
+    """Tell whether a trusted proxy in front of `peer` received the request over HTTPS."""
+    return (forwarded_proto or "").strip().lower() == "https" and is_trusted_proxy(peer)
+
+
+def _peer(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
 def client_ip(request: Request) -> str:
     """Return the visitor's address: the proxy's X-Forwarded-For entry when the peer is trusted."""
-    peer = request.client.host if request.client else ""
-    forwarded = request.headers.get("x-forwarded-for")
-    if forwarded and _from_trusted_proxy(request):
-        return forwarded.split(",")[-1].strip() or peer
-    return peer
+    return forwarded_client_ip(_peer(request), request.headers.get("x-forwarded-for"))
 
 
 def is_https(request: Request, public_base_url: str) -> bool:
     if request.url.scheme == "https" or public_base_url.startswith("https://"):
         return True
-    proto = request.headers.get("x-forwarded-proto", "")
-    return proto == "https" and _from_trusted_proxy(request)
+    return forwarded_https(_peer(request), request.headers.get("x-forwarded-proto"))
 
 
 def set_cookie(
