@@ -179,9 +179,15 @@ def start_server(
     master_key: str | None = None,
     management_key: tuple[str, str] | None = None,
     port: int | None = None,
+    log_dir: Path | None = None,
 ) -> Server:
-    """Start `orgstack serve` and wait until its health check answers."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    """Start `orgstack serve` and wait until its health check answers.
+
+    The server's log goes to `log_dir`, by default the data directory. With a `log_dir` the
+    harness leaves creating the data directory to the server.
+    """
+    log_dir = log_dir or data_dir
+    log_dir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     # An empty master key means: let the server create `master.key` in the data directory.
     use_key_file = master_key == ""
@@ -197,7 +203,7 @@ def start_server(
         "ORGSTACK_ROOT_SECRET_ACCESS_KEY": secret,
         "PYTHONUNBUFFERED": "1",
     }
-    log_path = data_dir / f"server-{port}.log"
+    log_path = log_dir / f"server-{port}.log"
     command = [
         sys.executable,
         "-m",

@@ -78,8 +78,12 @@ class Runtime:
 
 
 def open_store(settings: Settings) -> tuple[Database, SecretBox]:
-    """Open the database and master key that `settings` name (the data directory is created)."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    """Open the database and master key that `settings` name (the data directory is created).
+
+    A new data directory is private to its owner (mode 0700), like the key and store inside it.
+    An existing one keeps its mode, because the operator may have chosen a shared directory.
+    """
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     database = Database(settings.database_url)
     box = SecretBox(load_master_key(settings.data_dir, settings.master_key))
     return database, box

@@ -8,9 +8,10 @@ the lock instead of failing when one upgrades a read lock. PostgreSQL needs no s
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,6 +28,10 @@ T = TypeVar("T")
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # An arbitrary constant naming orgstack's migration lock among PostgreSQL advisory locks.
 MIGRATION_LOCK_ID = 4_580_001
+# The store contains encrypted secrets and account data, so only its owner may read it.
+SQLITE_FILE_MODE = 0o600
+# SQLite creates these beside the database file in WAL mode.
+SQLITE_COMPANION_SUFFIXES = ("-wal", "-shm")
 
 
 def sqlite_url(data_dir: Path) -> str:
@@ -104,10 +109,42 @@ class Database:
         self.engine.dispose()
 
 
+def _restrict_sqlite_files(url: str) -> None:
+    """Create the SQLite file readable by its owner only, and tighten one made before.
+
+    SQLite's Unix VFS gives the -wal and -shm files the mode of the database file, so creating
+    that file first with mode 0600 covers them too. The chmod repairs stores created by older
+    versions.
+    """
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.parent.is_dir():
+        # SQLite reports the missing directory when it first connects.
+        return
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, SQLITE_FILE_MODE))
+
+    for candidate in (path, *(Path(f"{path}{suffix}") for suffix in SQLITE_COMPANION_SUFFIXES)):
+        if not candidate.exists() or candidate.stat().st_mode & 0o777 == SQLITE_FILE_MODE:
+            continue
+        try:
+            os.chmod(candidate, SQLITE_FILE_MODE)
+        except OSError as error:
+            # A store owned by another user (opened read-only by a CLI command) keeps its mode.
+            log.warning(
+                "failed to restrict the store file to mode 0600 path=%s error=%s", candidate, error
+            )
+
+
 def _create_engine(url: str) -> Engine:
     if not is_sqlite(url):
         return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
+    _restrict_sqlite_files(url)
     engine = create_engine(
         url,
         poolclass=QueuePool,
