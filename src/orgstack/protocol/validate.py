@@ -104,6 +104,13 @@ def _type_violation(path: str, value: Any, expected: str) -> Violation:
     )
 
 
+def _null_violation(path: str) -> Violation:
+    # A null list element or map value cannot be read into the member's type, so it is reported
+    # like a value of the wrong type. Smithy allows nulls only in lists and maps marked `sparse`,
+    # and no model that orgstack serves marks one.
+    return Violation(path, TYPE, "Member must not be null", None, path.rsplit(".", 1)[-1])
+
+
 def _structure_checker(shape: Any) -> Checker:
     members = {name: member for name, member in shape.members.items()}
     required = tuple(shape.required_members)
@@ -166,8 +173,11 @@ def _list_checker(shape: Any) -> Checker:
         violations.extend(_length_checks(shape, len(value), value, path))
         item_checker = _checker(member_shape)
         for index, item in enumerate(value, start=1):
-            if item is not None:
-                item_checker(item, f"{path}.{index}.member", violations)
+            item_path = f"{path}.{index}.member"
+            if item is None:
+                violations.append(_null_violation(item_path))
+            else:
+                item_checker(item, item_path, violations)
 
     return check
 
@@ -182,7 +192,9 @@ def _map_checker(shape: Any) -> Checker:
         value_checker = _checker(shape.value)
         for key, item in value.items():
             key_checker(key, f"{path}.{key}.key", violations)
-            if item is not None:
+            if item is None:
+                violations.append(_null_violation(f"{path}.{key}.value"))
+            else:
                 value_checker(item, f"{path}.{key}.value", violations)
 
     return check
