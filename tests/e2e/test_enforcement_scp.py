@@ -43,6 +43,15 @@ def _policy(organization: Organization, name: str, document: dict[str, Any]) -> 
     return str(created["Policy"]["PolicySummary"]["Id"])
 
 
+def _policy_arn(organization: Organization, policy_id: str) -> str:
+    """Build the SCP's ARN as AWS writes it, independently of what the server reports."""
+    organization_id = organization.client.describe_organization()["Organization"]["Id"]
+    return (
+        f"arn:aws:organizations::{organization.management.account_id}:policy/{organization_id}/"
+        f"service_control_policy/{policy_id}"
+    )
+
+
 def _member_in(organization: Organization, server: Server, parent_id: str) -> str:
     member = create_member_account(server, organization.client)
     root_id = _root_id(organization)
@@ -74,11 +83,12 @@ def test_deny_scp_on_ou_refuses_role_session(server: Server) -> None:
     roles = denial(iam.list_roles)
 
     session_arn = assumed_role_arn(member, "ops")
+    scp_arn = _policy_arn(organization, policy_id)
     assert described.status == 400
     assert described.code == "AccessDeniedException"
     assert described.message == (
         f"User: {session_arn} is not authorized to perform: organizations:DescribeOrganization "
-        "with an explicit deny in a service control policy"
+        f"with an explicit deny in a service control policy: {scp_arn}"
     )
     organization_id = organization.client.describe_organization()["Organization"]["Id"]
     account_arn = (
@@ -87,18 +97,18 @@ def test_deny_scp_on_ou_refuses_role_session(server: Server) -> None:
     )
     assert account.message == (
         f"User: {session_arn} is not authorized to perform: organizations:DescribeAccount on "
-        f"resource: {account_arn} with an explicit deny in a service control policy"
+        f"resource: {account_arn} with an explicit deny in a service control policy: {scp_arn}"
     )
     assert role.status == 403
     assert role.code == "AccessDenied"
     assert role.message == (
         f"User: {session_arn} is not authorized to perform: iam:GetRole on resource: "
-        f"{role_arn(member)} with an explicit deny in a service control policy"
+        f"{role_arn(member)} with an explicit deny in a service control policy: {scp_arn}"
     )
     assert roles.code == "AccessDenied"
     assert roles.message == (
         f"User: {session_arn} is not authorized to perform: iam:ListRoles "
-        "with an explicit deny in a service control policy"
+        f"with an explicit deny in a service control policy: {scp_arn}"
     )
 
 
@@ -126,7 +136,8 @@ def test_deny_scp_applies_to_member_root_user(server: Server) -> None:
 
     assert refused.message == (
         f"User: arn:aws:iam::{member}:root is not authorized to perform: "
-        "organizations:DescribeOrganization with an explicit deny in a service control policy"
+        "organizations:DescribeOrganization with an explicit deny in a service control policy: "
+        f"{_policy_arn(organization, policy_id)}"
     )
 
 

@@ -47,13 +47,21 @@ class Tree:
     deny_s3_id: str
     deny_ec2_id: str
     deny_queues_id: str
+    organization_id: str
+
+    def policy_arn(self, policy_type: str, policy_id: str) -> str:
+        """Build a customer managed policy's ARN as AWS writes it."""
+        return (
+            f"arn:aws:organizations::{self.management_id}:policy/{self.organization_id}/"
+            f"{policy_type}/{policy_id}"
+        )
 
 
 @pytest.fixture(scope="module")
 def tree(server: Server) -> Tree:
     management = server.new_account()
     organizations = server.client("organizations", management)
-    organizations.create_organization(FeatureSet="ALL")
+    organization_id = organizations.create_organization(FeatureSet="ALL")["Organization"]["Id"]
     root_id = organizations.list_roots()["Roots"][0]["Id"]
     ou_id = organizations.create_organizational_unit(ParentId=root_id, Name="Sandbox")[
         "OrganizationalUnit"
@@ -114,6 +122,7 @@ def tree(server: Server) -> Tree:
         policies["DenyS3"],
         policies["DenyEC2"],
         policies["DenyQueues"],
+        organization_id,
     )
 
 
@@ -143,7 +152,8 @@ def test_simulate_scp_deny_on_ou(server: Server, tree: Tree) -> None:
     assert lines[0] == "Decision: ExplicitDeny (decided by service control policy)"
     assert (
         f"Message: User: {principal} is not authorized to perform: s3:GetObject on resource: "
-        f"{OBJECT_ARN} with an explicit deny in a service control policy"
+        f"{OBJECT_ARN} with an explicit deny in a service control policy: "
+        + tree.policy_arn("service_control_policy", tree.deny_s3_id)
     ) in lines
     assert (
         f"Organization path: {tree.root_id} (Root) -> {tree.ou_id} (Sandbox) -> "
@@ -285,6 +295,11 @@ def test_simulate_json_output(server: Server, tree: Tree) -> None:
     assert output["decision"] == "ExplicitDeny"
     assert output["allowed"] is False
     assert output["denied_by"] == "service control policy"
+    assert output["message"] == (
+        f"User: {_member_role(tree)} is not authorized to perform: s3:GetObject on resource: "
+        f"{OBJECT_ARN} with an explicit deny in a service control policy: "
+        + tree.policy_arn("service_control_policy", tree.deny_s3_id)
+    )
     assert output["organization_path"] == [
         {"id": tree.root_id, "name": "Root"},
         {"id": tree.ou_id, "name": "Sandbox"},
@@ -394,7 +409,8 @@ def test_simulate_rcp_deny_on_ou(server: Server, tree: Tree) -> None:
     assert lines[0] == "Decision: ExplicitDeny (decided by resource control policy)"
     assert (
         f"Message: User: {principal} is not authorized to perform: sqs:SendMessage on resource: "
-        f"{queue} with an explicit deny in a resource control policy"
+        f"{queue} with an explicit deny in a resource control policy: "
+        + tree.policy_arn("resource_control_policy", tree.deny_queues_id)
     ) in lines
     assert (
         f"Resource control policies (resource account): {tree.root_id} -> {tree.ou_id} -> "

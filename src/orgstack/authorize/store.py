@@ -117,6 +117,7 @@ _ATTACHED_LAYERS = (
         policies.c.id,
         policies.c.type,
         policies.c.content,
+        policies.c.arn,
     )
     .join(policies, policies.c.id == policy_attachments.c.policy_id)
     .where(policy_attachments.c.target_id.in_(bindparam("targets", expanding=True)))
@@ -178,7 +179,7 @@ def _levels(
     attached: dict[tuple[str, str], list[PolicyRef]] = {}
     for row in rows:
         kind = PolicyKind.SCP if row.type == SERVICE_CONTROL_POLICY else PolicyKind.RCP
-        ref = _compile(row.id, row.content, kind)
+        ref = _compile(row.id, row.content, kind, arn=row.arn)
         if ref is not None:
             attached.setdefault((row.type, row.target_id), []).append(ref)
     return {
@@ -190,10 +191,12 @@ def _levels(
     }
 
 
-def _compile(name: str, document: str, kind: PolicyKind) -> PolicyRef | None:
+def _compile(
+    name: str, document: str, kind: PolicyKind, arn: str | None = None
+) -> PolicyRef | None:
     """Compile a stored policy; one that does not compile grants nothing (fails closed)."""
     try:
-        return PolicyRef(name, policy.compile_policy(document, kind))
+        return PolicyRef(name, policy.compile_policy(document, kind), arn)
     except policy.PolicySyntaxError:
         log.warning("stored policy does not compile policy=%s kind=%s", name, kind)
         return None

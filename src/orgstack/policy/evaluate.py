@@ -251,7 +251,7 @@ class _Sorter:
             statement_ref: StatementRef = _new_tuple(
                 StatementRef,
                 (layer, ref.compiled.kind, ref.name, label, statement.index, statement.sid,
-                 statement.effect),
+                 statement.effect, ref.arn),
             )  # fmt: skip
             buckets.matched.append(statement_ref)
             if statement.is_deny:

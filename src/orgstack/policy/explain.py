@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from orgstack.policy.request import normalize_context
 from orgstack.policy.result import Decision, EvaluationResult, Layer, StatementRef
 
 # The policy type names that AWS's access-denied messages use.
@@ -29,7 +30,9 @@ def denial_message(result: EvaluationResult) -> str | None:
 
     For example `User: arn:aws:iam::111122223333:user/alice is not authorized to perform:
     s3:GetObject on resource: arn:aws:s3:::bucket/key because no identity-based policy allows
-    the s3:GetObject action`. The `on resource:` part is left out for resource `*`.
+    the s3:GetObject action`. The `on resource:` part is left out for resource `*`. An explicit
+    deny in an SCP or RCP ends with `: ` and the denying policy's ARN when `_shown_policy_arn`
+    finds one the caller may see.
     """
     if result.decision is Decision.ALLOW or result.denied_by is None:
         return None
@@ -40,8 +43,37 @@ def denial_message(result: EvaluationResult) -> str | None:
     type_name = POLICY_TYPE_NAMES[result.denied_by]
     if result.decision is Decision.EXPLICIT_DENY:
         article = "an" if type_name[0] in "aeiou" else "a"
-        return f"{message} with an explicit deny in {article} {type_name}"
+        message = f"{message} with an explicit deny in {article} {type_name}"
+        policy_arn = _shown_policy_arn(result)
+        return f"{message}: {policy_arn}" if policy_arn else message
     return f"{message} because no {type_name} allows the {request.action} action"
+
+
+def _shown_policy_arn(result: EvaluationResult) -> str | None:
+    """Return the ARN of the SCP or RCP that denied, when AWS would name it to this caller.
+
+    AWS ends such a message with `: <policy ARN>`, but only for a caller in the policy's own
+    account or organization (AWS Security Blog, "Enhanced access denied error messages with
+    policy ARNs", https://aws.amazon.com/blogs/security/enhanced-access-denied-error-messages-with-policy-arns).
+    An SCP always belongs to the caller's own organization. An RCP belongs to the resource's, so
+    across accounts the caller's `aws:PrincipalOrgID` must name the organization in its ARN.
+    Implicit denies name no policy.
+    """
+    layer = result.denied_by
+    # NOTE: the same AWS change also names denying identity-based policies, permissions
+    # boundaries and session policies by ARN. Only SCPs and RCPs carry an ARN here so far.
+    if layer not in (Layer.SCP, Layer.RCP):
+        return None
+    denying = next((ref for ref in result.deciding if ref.layer is layer), None)
+    if denying is None or denying.policy_arn is None:
+        return None
+    if layer is Layer.SCP or not result.cross_account:
+        return denying.policy_arn
+
+    organization = normalize_context(result.request.context).get("aws:principalorgid", ())
+    if len(organization) == 1 and f"/{organization[0]}/" in denying.policy_arn:
+        return denying.policy_arn
+    return None
 
 
 def explain(result: EvaluationResult) -> str:

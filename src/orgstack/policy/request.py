@@ -55,10 +55,15 @@ class Request:
 
 @dataclass(frozen=True)
 class PolicyRef:
-    """A compiled policy with the name or ID that results and explanations report."""
+    """A compiled policy with the name or ID that results and explanations report.
+
+    `arn` is the policy's ARN where AWS names it in an explicit-deny message (SCPs and RCPs
+    loaded from the store), and None where no message names it.
+    """
 
     name: str
     compiled: CompiledPolicy
+    arn: str | None = None
 
 
 @dataclass(frozen=True)

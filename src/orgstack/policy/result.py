@@ -65,6 +65,7 @@ class StatementRef(NamedTuple):
     statement_index: int
     sid: str | None
     effect: Effect
+    policy_arn: str | None = None
 
     def describe(self) -> str:
         """Return e.g. `scp p-1234 at ou-ab12-34cd56ef, statement 2 (DenyRegions): Deny`."""
