@@ -1,8 +1,8 @@
 """Which service and operation a request on the shared port is for.
 
 JSON services are distinguished by the `X-Amz-Target` prefix, query services (STS, IAM) by the
-form's `Version` and the SigV4 scope, and REST services (the sso portal and sso-oidc) by method and
-path.
+`Version` of the form or of a GET's query string and by the SigV4 scope, and REST services (the
+sso portal and sso-oidc) by method and path.
 """
 
 from __future__ import annotations
@@ -54,7 +54,14 @@ def route(request: HttpRequest, services: tuple[str, ...]) -> Route:
 
     content_type = request.headers.get("content-type", "")
     if request.method == "POST" and content_type.startswith("application/x-www-form-urlencoded"):
-        return _query_route(request, services)
+        return _query_route(request, parse_form(request.body), services)
+
+    # The query protocol takes its parameters from the URL of a GET to `/` as well. Presigned
+    # GetCallerIdentity URLs (EKS tokens, Vault's AWS auth) depend on it.
+    if request.method == "GET" and request.path == "/":
+        url_form = parse_form(request.query_string.encode())
+        if "Action" in url_form:
+            return _query_route(request, url_form, services)
 
     rest_route = restjson.match(request, services)
     if rest_route is not None:
@@ -73,10 +80,9 @@ def _json_route(target: str, services: tuple[str, ...]) -> Route:
     return Route(service, operation, JSON)
 
 
-def _query_route(request: HttpRequest, services: tuple[str, ...]) -> Route:
-    form = parse_form(request.body)
+def _query_route(request: HttpRequest, form: dict[str, str], services: tuple[str, ...]) -> Route:
     version = form.get("Version", "")
-    service = QUERY_VERSIONS.get(version) or _scope_service(request)
+    service = QUERY_VERSIONS.get(version) or _scope_service(request, form)
     if service is None or service not in services:
         raise InvalidAction(
             f"Could not find operation {form.get('Action', '')} for version {version}"
@@ -87,11 +93,14 @@ def _query_route(request: HttpRequest, services: tuple[str, ...]) -> Route:
     return Route(service, action, QUERY, form)
 
 
-def _scope_service(request: HttpRequest) -> str | None:
+def _scope_service(request: HttpRequest, form: dict[str, str]) -> str | None:
     authorization = request.headers.get("authorization", "")
     marker = "Credential="
     start = authorization.find(marker)
-    if start < 0:
-        return None
-    scope = authorization[start + len(marker) :].split(",", 1)[0].split("/")
+    if start >= 0:
+        credential = authorization[start + len(marker) :].split(",", 1)[0]
+    else:
+        # A presigned request carries its credential scope in the query string.
+        credential = form.get("X-Amz-Credential", "")
+    scope = credential.split("/")
     return scope[3] if len(scope) >= 5 else None
