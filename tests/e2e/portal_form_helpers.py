@@ -50,7 +50,7 @@ class PortalClient:
         self._opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
 
     def get(self, path: str) -> Page:
-        return self._open(urllib.request.Request(self.server.endpoint + path, method="GET"))
+        return self.send(urllib.request.Request(self.server.endpoint + path, method="GET"))
 
     def post(self, path: str, fields: dict[str, str]) -> Page:
         """Post `fields` with the CSRF token of the last page."""
@@ -58,9 +58,10 @@ class PortalClient:
         body = urllib.parse.urlencode({"csrf_token": self.page.csrf_token, **fields}).encode()
         request = urllib.request.Request(self.server.endpoint + path, data=body, method="POST")
         request.add_header("Content-Type", "application/x-www-form-urlencoded")
-        return self._open(request)
+        return self.send(request)
 
-    def _open(self, request: urllib.request.Request) -> Page:
+    def send(self, request: urllib.request.Request) -> Page:
+        """Send `request` with this client's cookies and headers; return the final page."""
         for name, value in self.headers.items():
             request.add_header(name, value)
         try:

@@ -7,13 +7,16 @@ harness moves the clock back after every test and the window would stay full for
 from __future__ import annotations
 
 import re
+import statistics
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.identity_center_helpers import new_user
 from tests.e2e.portal_form_helpers import try_password
-from tests.e2e.sso_admin_helpers import new_identity_center
+from tests.e2e.sso_admin_helpers import IdentityCenter, new_identity_center
+from tests.e2e.web.portal_helpers import reset_password
 from tests.harness import Server, fresh_database_url, start_server
 
 WRONG_CREDENTIALS = "Incorrect username or password."
@@ -22,6 +25,64 @@ TOO_MANY = re.compile(r"^Too many failed attempts\. Try again in \d+ minutes\.$"
 ADDRESS_FAILURES = 30
 # rate_limits.USER_SIGN_IN: failures one username may have per window.
 USER_FAILURES = 5
+
+
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server for the tests that stay below the address limit together."""
+    data_dir: Path = tmp_path_factory.mktemp("portal-users")
+    with fresh_database_url(data_dir) as database_url:
+        running = start_server(data_dir, database_url)
+        try:
+            yield running
+        finally:
+            running.stop()
+
+
+@pytest.fixture(scope="module")
+def center(shared_server: Server) -> IdentityCenter:
+    return new_identity_center(shared_server)
+
+
+def existing_user(server: Server, center: IdentityCenter, user_name: str) -> str:
+    """Create a user with a password, as an administrator would, and return its name."""
+    new_user(center.identitystore, center.store_id, user_name)
+    reset_password(server, center.store_id, user_name)
+    return user_name
+
+
+@pytest.mark.parametrize("known", [True, False], ids=["existing", "unknown"])
+def test_username_locks_after_five_failures(
+    shared_server: Server, center: IdentityCenter, known: bool
+) -> None:
+    user_name = "erin.known" if known else "erin.unknown"
+    if known:
+        existing_user(shared_server, center, user_name)
+
+    for _attempt in range(USER_FAILURES):
+        page, _ = try_password(shared_server, center.store_id, user_name, "wrong-password")
+        assert page.alert == WRONG_CREDENTIALS
+
+    # The limit applies to the name compared without regard to case, as sign-in compares it.
+    page, _ = try_password(shared_server, center.store_id, user_name.upper(), "wrong-password")
+
+    assert page.status == 400
+    assert page.alert is not None
+    assert TOO_MANY.match(page.alert)
+
+
+def test_unknown_username_takes_as_long(shared_server: Server, center: IdentityCenter) -> None:
+    known = existing_user(shared_server, center, "frank.timed")
+    known_times: list[float] = []
+    unknown_times: list[float] = []
+    for _attempt in range(3):
+        _, seconds = try_password(shared_server, center.store_id, known, "wrong-password")
+        known_times.append(seconds)
+        _, seconds = try_password(shared_server, center.store_id, "frank.nobody", "wrong-password")
+        unknown_times.append(seconds)
+
+    # Both check one argon2id hash. The bound is loose because the machine's load varies.
+    assert statistics.median(unknown_times) >= statistics.median(known_times) / 3
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
@@ -135,7 +136,7 @@ def submit_password(
     context-aware MFA mode skip the code.
     """
     user_id = session.state.get("pending_user_id")
-    blocked = _blocked(context, instance, user_id)
+    blocked = _blocked(context, instance, _limit_key(instance, session))
     if blocked is not None:
         return StepResult(PASSWORD, blocked)
 
@@ -146,7 +147,9 @@ def submit_password(
         else None
     )
     hashed = credential.password_hash if credential else None
-    if user is None or not passwords.verify(hashed, password):
+    # Verify first even for an unknown user, so that every failure costs one argon2 check.
+    matches = passwords.verify(hashed, password)
+    if user is None or not matches:
         _fail(context, instance, session, events.PASSWORD)
         return StepResult(PASSWORD, WRONG_CREDENTIALS)
 
@@ -232,7 +235,7 @@ def submit_mfa_code(
     if session.state.get("step") != MFA:
         return StepResult(str(session.state.get("step", USERNAME)))
     user_id = str(session.state["pending_user_id"])
-    blocked = _blocked(context, instance, user_id)
+    blocked = _blocked(context, instance, _user_key(instance, user_id))
     if blocked is not None:
         return StepResult(MFA, blocked)
 
@@ -274,7 +277,7 @@ def submit_webauthn_assertion(
     if session.state.get("step") != MFA:
         return StepResult(str(session.state.get("step", USERNAME)))
     user_id = str(session.state["pending_user_id"])
-    blocked = _blocked(context, instance, user_id)
+    blocked = _blocked(context, instance, _user_key(instance, user_id))
     if blocked is not None:
         return StepResult(MFA, blocked)
 
@@ -301,7 +304,7 @@ def submit_webauthn_registration(
     if session.state.get("step") != REGISTER_MFA:
         return StepResult(str(session.state.get("step", USERNAME)))
     user_id = str(session.state["pending_user_id"])
-    blocked = _blocked(context, instance, user_id)
+    blocked = _blocked(context, instance, _user_key(instance, user_id))
     if blocked is not None:
         return StepResult(REGISTER_MFA, blocked)
 
@@ -360,7 +363,7 @@ def submit_registration(
     if session.state.get("step") != REGISTER_MFA:
         return StepResult(str(session.state.get("step", USERNAME)))
     user_id = str(session.state["pending_user_id"])
-    blocked = _blocked(context, instance, user_id)
+    blocked = _blocked(context, instance, _user_key(instance, user_id))
     if blocked is not None:
         return StepResult(REGISTER_MFA, blocked)
 
@@ -434,27 +437,44 @@ def _user_key(instance: Instance, user_id: str) -> str:
     return f"{instance.identity_store_id}:{user_id}"
 
 
-def _blocked(context: StepContext, instance: Instance, user_id: str | None) -> str | None:
+def _limit_key(instance: Instance, session: PortalSession) -> str | None:
+    """Return the per-user failure bucket key of the name the session signs in with.
+
+    An unknown name gets a bucket too, keyed by a hash of its normalized form, so that it locks
+    after as many failures as a real user and the lockout does not reveal which names exist.
+    The hash keeps the key short and free of characters that a database column cannot store.
+    """
+    user_id = session.state.get("pending_user_id")
+    if user_id:
+        return _user_key(instance, str(user_id))
+    user_name = session.state.get("user_name")
+    if not user_name:
+        return None
+    digest = hashlib.sha256(user_store.normalize(str(user_name)).encode()).hexdigest()
+    return f"{instance.identity_store_id}:name-{digest}"
+
+
+def _blocked(context: StepContext, instance: Instance, user_key: str | None) -> str | None:
     """Return the lockout message when this address or this user failed too often."""
     message = TOO_MANY.format(minutes=max(1, rate_limits.retry_after(context.now) // 60))
-    if _limited(context, instance, user_id):
+    if _limited(context, user_key):
         log.warning(
-            "portal sign-in rejected by rate limit store_id=%s user_id=%s source_ip=%s",
+            "portal sign-in rejected by rate limit store_id=%s user_key=%s source_ip=%s",
             instance.identity_store_id,
-            user_id,
+            user_key,
             context.source_ip,
         )
         return message
     return None
 
 
-def _limited(context: StepContext, instance: Instance, user_id: str | None) -> bool:
+def _limited(context: StepContext, user_key: str | None) -> bool:
     if rate_limits.is_blocked(
         context.connection, rate_limits.IP_SIGN_IN, context.source_ip, context.now
     ):
         return True
-    return bool(user_id) and rate_limits.is_blocked(
-        context.connection, rate_limits.USER_SIGN_IN, _user_key(instance, str(user_id)), context.now
+    return user_key is not None and rate_limits.is_blocked(
+        context.connection, rate_limits.USER_SIGN_IN, user_key, context.now
     )
 
 
@@ -472,9 +492,10 @@ def _fail(
         user_id,
         context.source_ip,
     )
-    if user_id:
+    user_key = _limit_key(instance, session)
+    if user_key is not None:
         rate_limits.record_failure(
-            context.connection, rate_limits.USER_SIGN_IN, _user_key(instance, user_id), context.now
+            context.connection, rate_limits.USER_SIGN_IN, user_key, context.now
         )
     _verification(context, instance, session, credential_type, events.FAILURE)
 

@@ -49,12 +49,22 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+@cache
+def _stand_in_hash() -> str:
+    """Return the hash of a random password, checked when a user or its hash is missing."""
+    return _hasher.hash(secrets.token_urlsafe(ONE_TIME_PASSWORD_BYTES))
+
+
 def verify(password_hash: str | None, password: str) -> bool:
     """Tell whether `password` matches the argon2id hash; False when there is no hash."""
     if not password_hash:
-        # Spend the same time as a real check, so that timing does not reveal missing users.
-        _hasher.hash(password)
+        # Spend the time of a real check, so that timing does not reveal missing users.
+        _check(_stand_in_hash(), password)
         return False
+    return _check(password_hash, password)
+
+
+def _check(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
