@@ -19,6 +19,7 @@ from orgstack.store.db import Database
 from orgstack.web import consent_pages, portal_pages, security_pages, signin_pages
 from orgstack.web.base import Portal
 from orgstack.web.http import add_security_headers
+from orgstack.web.input_check import RejectControlCharacters
 
 STATIC = Path(__file__).parent / "static"
 PORTAL_PREFIXES = ("/start", "/authorize")
@@ -43,4 +44,8 @@ def build(database: Database, clock: Clock, box: SecretBox, settings: Settings) 
         *consent_pages.routes(portal),
         Mount("/start/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    return Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])
+    middleware = [
+        Middleware(SecurityHeaders),
+        Middleware(RejectControlCharacters, portal=portal),
+    ]
+    return Starlette(routes=routes, middleware=middleware)
