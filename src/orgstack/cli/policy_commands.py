@@ -11,6 +11,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from orgstack.json_depth import MAX_NESTING_DEPTH, exceeds_nesting_depth
 from orgstack.policy import (
     PolicyKind,
     denial_message,
@@ -18,7 +19,6 @@ from orgstack.policy import (
     explain,
     validate,
 )
-from orgstack.policy.json_depth import MAX_NESTING_DEPTH, exceeds_nesting_depth
 
 
 def evaluate_file(path: str | Path) -> list[dict[str, object]]:

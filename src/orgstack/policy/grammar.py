@@ -11,8 +11,8 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from orgstack.json_depth import TOO_DEEP_MESSAGE, exceeds_nesting_depth
 from orgstack.policy.findings import Finding, FindingLocation, FindingType
-from orgstack.policy.json_depth import TOO_DEEP_MESSAGE, exceeds_nesting_depth
 from orgstack.policy.model import (
     SUPPORTED_VERSIONS,
     ConditionClause,

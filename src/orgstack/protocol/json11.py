@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 
+from orgstack.json_depth import TOO_DEEP_BODY_MESSAGE, exceeds_nesting_depth
 from orgstack.protocol.errors import AwsError, SerializationException
 from orgstack.protocol.serialize import EPOCH_SECONDS, to_wire
 from orgstack.protocol.wire import HttpResponse
@@ -18,6 +19,8 @@ def parse_body(body: bytes) -> dict[str, Any]:
     """Decode a request body. An empty body is an empty input; anything but an object fails."""
     if not body.strip():
         return {}
+    if exceeds_nesting_depth(body):
+        raise SerializationException(TOO_DEEP_BODY_MESSAGE)
     try:
         decoded = orjson.loads(body)
     except orjson.JSONDecodeError as error:

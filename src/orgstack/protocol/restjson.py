@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, unquote
 import orjson
 import regex
 
+from orgstack.json_depth import TOO_DEEP_BODY_MESSAGE, exceeds_nesting_depth
 from orgstack.protocol.errors import AwsError, SerializationException
 from orgstack.protocol.models import service_model
 from orgstack.protocol.serialize import EPOCH_SECONDS, to_wire
@@ -107,6 +108,8 @@ def _has_body_members(shape: Any) -> bool:
 def _json_body(body: bytes) -> dict[str, Any]:
     if not body.strip():
         return {}
+    if exceeds_nesting_depth(body):
+        raise SerializationException(TOO_DEEP_BODY_MESSAGE)
     try:
         decoded = orjson.loads(body)
     except orjson.JSONDecodeError as error:

@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from orgstack.policy.json_depth import exceeds_nesting_depth
+from orgstack.json_depth import exceeds_nesting_depth
 from orgstack.protocol.models import service_model
 from orgstack.services.organizations.errors import InvalidInputException
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from orgstack.policy.json_depth import TOO_DEEP_MESSAGE, exceeds_nesting_depth
+from orgstack.json_depth import TOO_DEEP_MESSAGE, exceeds_nesting_depth
 
 from . import operators as ops
 from .grammars import grammar_for

@@ -1,10 +1,10 @@
-"""The nesting scan that guards every parser of policy JSON."""
+"""The nesting scan that guards every parser of client-supplied JSON."""
 
 from __future__ import annotations
 
 import json
 
-from orgstack.policy.json_depth import MAX_NESTING_DEPTH, exceeds_nesting_depth
+from orgstack.json_depth import MAX_NESTING_DEPTH, exceeds_nesting_depth
 
 
 def test_depth_at_limit_accepted() -> None:
@@ -41,3 +41,10 @@ def test_unbalanced_text_counted_by_brackets() -> None:
     text = '["unterminated' + "[" * 100
 
     assert exceeds_nesting_depth(text)
+
+
+def test_bytes_scanned_like_text() -> None:
+    deep = b'{"Name":"\xc3\xa9",' + b'"x":' + b"[" * 65 + b"]" * 65 + b"}"
+
+    assert exceeds_nesting_depth(deep)
+    assert not exceeds_nesting_depth(deep.replace(b"[", b"", 2).replace(b"]", b"", 2))

@@ -1,6 +1,7 @@
-"""A JSON null as a list element or map value is a SerializationException on every JSON service.
+"""Request bodies the JSON services reject before any handler runs: nulls and over-deep nesting.
 
-botocore never sends such nulls, so these tests sign raw JSON 1.1 requests themselves.
+A null list element, a null map value and arrays or objects nested more than 64 levels are each
+a SerializationException. botocore sends none of them, so these tests send raw requests.
 """
 
 from __future__ import annotations
@@ -26,9 +27,12 @@ IDENTITY_STORE = ("identitystore", "AWSIdentityStore.")
 def _call(
     server: Server, account: Account, service: tuple[str, str], operation: str, body: Any
 ) -> tuple[int, dict[str, Any]]:
-    """POST one JSON 1.1 call signed with `account`'s root key, and return the status and reply."""
+    """POST one JSON 1.1 call signed with `account`'s root key, and return the status and reply.
+
+    `body` is the request object, or its JSON text as bytes.
+    """
     signing_name, target_prefix = service
-    data = orjson.dumps(body)
+    data = body if isinstance(body, bytes) else orjson.dumps(body)
     request = AWSRequest(
         method="POST",
         url=server.endpoint + "/",
@@ -139,3 +143,101 @@ def test_null_map_value_rejected(center: IdentityCenter, server: Server) -> None
         "Value of member 'extensions.aws:identitystore:enterprise.value' could not be read: "
         "member must not be null."
     )
+
+
+DEEP = "DEEP-VALUE"
+
+
+def _with_deep_value(request: dict[str, Any], depth: int) -> bytes:
+    """Return `request` as JSON text with each `DEEP` string replaced by `depth` nested arrays.
+
+    The text is built by hand because orjson encodes at most 255 levels.
+    """
+    nested = "[" * depth + "]" * depth
+    return orjson.dumps(request).replace(f'"{DEEP}"'.encode(), nested.encode())
+
+
+TOO_DEEP_BODY = (
+    "Malformed JSON in the request body: arrays and objects nest more than 64 levels deep."
+)
+
+
+@pytest.mark.parametrize("depth", [65, 300, 1000])
+def test_deep_unknown_member_rejected(center: IdentityCenter, server: Server, depth: int) -> None:
+    # A member the model does not know is still decoded, so its depth counts too. At 300 levels
+    # the audit log could not encode the request, and at 1,000 redacting it overflowed the stack.
+    request = _with_deep_value({"Unknown": DEEP}, depth)
+
+    status, reply = _call(server, center.management, ORGANIZATIONS, "ListRoots", request)
+
+    assert status == 400
+    assert reply["__type"] == "SerializationException"
+    assert reply["message"] == TOO_DEEP_BODY
+
+
+def test_body_at_depth_limit_accepted(center: IdentityCenter, server: Server) -> None:
+    # The request object is one level and the unknown member's arrays are the other 63.
+    request = _with_deep_value({"Unknown": DEEP}, 63)
+
+    status, reply = _call(server, center.management, ORGANIZATIONS, "ListRoots", request)
+
+    assert status == 200
+    assert len(reply["Roots"]) == 1
+
+
+def test_deep_body_writes_nothing(center: IdentityCenter, server: Server) -> None:
+    root_id = center.organizations.list_roots()["Roots"][0]["Id"]
+    request = _with_deep_value({"ParentId": root_id, "Name": "DeepUnit", "Unknown": DEEP}, 300)
+
+    status, reply = _call(
+        server, center.management, ORGANIZATIONS, "CreateOrganizationalUnit", request
+    )
+
+    assert status == 400
+    assert reply["__type"] == "SerializationException"
+    assert reply["message"] == TOO_DEEP_BODY
+    units = center.organizations.list_organizational_units_for_parent(ParentId=root_id)
+    assert "DeepUnit" not in [unit["Name"] for unit in units["OrganizationalUnits"]]
+
+
+def test_deep_document_member_rejected(center: IdentityCenter, server: Server) -> None:
+    # identitystore's AttributeValue is a document type, which validation accepts at any depth.
+    user_id = center.identitystore.create_user(
+        IdentityStoreId=center.store_id,
+        UserName="deep.document",
+        DisplayName="Deep Document",
+        Name={"GivenName": "Deep", "FamilyName": "Document"},
+    )["UserId"]
+    request = {
+        "IdentityStoreId": center.store_id,
+        "UserId": user_id,
+        "Operations": [{"AttributePath": "displayName", "AttributeValue": DEEP}],
+    }
+
+    status, reply = _call(
+        server, center.management, IDENTITY_STORE, "UpdateUser", _with_deep_value(request, 300)
+    )
+
+    assert status == 400
+    assert reply["__type"] == "SerializationException"
+    assert reply["message"] == TOO_DEEP_BODY
+    described = center.identitystore.describe_user(IdentityStoreId=center.store_id, UserId=user_id)
+    assert described["DisplayName"] == "Deep Document"
+
+
+def test_deep_rest_json_body_rejected(server: Server) -> None:
+    # sso-oidc RegisterClient is a REST-JSON call that needs no signature.
+    body = _with_deep_value({"clientName": "deep", "clientType": "public", "x": DEEP}, 300)
+    request = urllib.request.Request(
+        server.endpoint + "/client/register",
+        data=body,
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+
+    with pytest.raises(urllib.error.HTTPError) as raised:
+        urllib.request.urlopen(request, timeout=10)
+
+    assert raised.value.code == 400
+    assert raised.value.headers["x-amzn-ErrorType"] == "SerializationException"
+    assert orjson.loads(raised.value.read()) == {"message": TOO_DEEP_BODY}
