@@ -383,6 +383,65 @@ def test_spent_and_foreign_challenges_are_rejected(
         assert "could not be verified" in answer.text() or "Too many" in answer.text()
 
 
+def _hold_webauthn_post(page: Page, held_requests: list[Request]) -> None:
+    """Abort each form post that carries a WebAuthn response, and append it to `held_requests`."""
+
+    def hold(route: Route) -> None:
+        if route.request.method == "POST" and "webauthn_response" in (
+            route.request.post_data or ""
+        ):
+            held_requests.append(route.request)
+            route.abort()
+            return
+        route.continue_()
+
+    page.route("**/*", hold)
+
+
+def test_deep_json_responses_are_rejected(
+    site: Server, portal: Portal, defaults: None, context: BrowserContext, page: Page
+) -> None:
+    # Python's json module raises RecursionError on this response instead of a decoding error.
+    deep = "[" * 1500 + "]" * 1500
+    user = new_web_user(site, portal, "deep.response")
+    add_authenticator(context, page)
+    held_requests: list[Request] = []
+    _hold_webauthn_post(page, held_requests)
+
+    # Registration at the sign-in's MFA step.
+    enter_password(page, site, user)
+    set_new_password(page, user)
+    page.get_by_label("Security key name").fill("Deep key")
+    page.get_by_role("button", name="Register security key").click()
+    page.wait_for_timeout(500)
+    assert len(held_requests) == 1
+    registration = held_requests.pop()
+    answer = context.request.post(
+        registration.url, form={**captured_form(registration), "webauthn_response": deep}
+    )
+    assert answer.status == 400
+    assert WRONG_SECURITY_KEY in answer.text()
+
+    # Sign-in with a registered key. The sign-in page shows the registration step again.
+    page.unroute("**/*")
+    page.goto(login_url(site, user.store_id))
+    page.get_by_label("Security key name").fill("Real key")
+    page.get_by_role("button", name="Register security key").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("AWS accounts")
+    page.get_by_role("button", name="Sign out").click()
+    _hold_webauthn_post(page, held_requests)
+    enter_password(page, site, user)
+    page.get_by_role("button", name="Verify with security key").click()
+    page.wait_for_timeout(500)
+    assert len(held_requests) == 1
+    assertion = held_requests.pop()
+    answer = context.request.post(
+        assertion.url, form={**captured_form(assertion), "webauthn_response": deep}
+    )
+    assert answer.status == 400
+    assert WRONG_SECURITY_KEY in answer.text()
+
+
 def test_counter_going_backwards_is_rejected(
     site: Server, portal: Portal, defaults: None, context: BrowserContext, page: Page
 ) -> None:

@@ -32,6 +32,7 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
+from orgstack.json_depth import MAX_NESTING_DEPTH, exceeds_nesting_depth
 from orgstack.services.signin import mfa_store, session_store
 from orgstack.services.signin.context import StepContext
 from orgstack.services.signin.mfa_store import Device
@@ -166,6 +167,8 @@ def verify_registration(
     challenge = _take_challenge(context, session, REGISTER)
     if challenge is None:
         return None
+    if _too_deep(response_json, session, "registration"):
+        return None
     try:
         verified = webauthn.verify_registration_response(
             credential=response_json,
@@ -208,6 +211,8 @@ def verify_assertion(
     """
     challenge = _take_challenge(context, session, AUTHENTICATE)
     if challenge is None:
+        return None
+    if _too_deep(response_json, session, "assertion"):
         return None
     try:
         credential = parse_authentication_credential_json(response_json)
@@ -275,6 +280,23 @@ def _descriptors(devices: list[Device]) -> list[PublicKeyCredentialDescriptor]:
             )
         )
     return descriptors
+
+
+def _too_deep(response_json: str, session: PortalSession, ceremony: str) -> bool:
+    """Return True, and log the rejection, when the browser's response nests JSON too deeply.
+
+    The package decodes the response with Python's json module, which raises RecursionError on
+    about a thousand nested arrays instead of an error that MALFORMED catches.
+    """
+    if not exceeds_nesting_depth(response_json):
+        return False
+    log.info(
+        "WebAuthn %s rejected user_id=%s: the response nests JSON more than %d levels deep",
+        ceremony,
+        _user_of(session),
+        MAX_NESTING_DEPTH,
+    )
+    return True
 
 
 def _is_transport(value: object) -> bool:
