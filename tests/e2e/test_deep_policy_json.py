@@ -17,8 +17,8 @@ import pytest
 
 from tests.e2e.organization_helpers import failure, new_organization
 from tests.e2e.sso_admin_helpers import new_identity_center, new_permission_set
-from tests.e2e.sts_helpers import trust
-from tests.harness import Server
+from tests.e2e.sts_helpers import role_arn, trust
+from tests.harness import Server, create_member_account
 
 NESTING = 1500
 ORGANIZATIONS_MALFORMED = (
@@ -156,6 +156,41 @@ def test_iam_put_role_policy_rejects(server: Server) -> None:
     assert error["Code"] == "MalformedPolicyDocument"
     assert error["Message"] == "This policy contains invalid Json"
     assert iam.list_role_policies(RoleName="deep")["PolicyNames"] == []
+
+
+def test_iam_trust_policy_rejects(server: Server) -> None:
+    # 100 levels keep the trust policy under its 2,048-character quota.
+    account = server.new_account()
+    iam = server.client("iam", account)
+    condition = {"aws:PrincipalTag/team": "DEEP"}
+    document = json.dumps(trust(account.account_id, StringEquals=condition))
+    document = document.replace('"DEEP"', _nested(100))
+
+    status, error, _ = failure(iam.create_role, RoleName="deep", AssumeRolePolicyDocument=document)
+
+    assert status == 400
+    assert error["Code"] == "MalformedPolicyDocument"
+    assert error["Message"] == "This policy contains invalid Json"
+    assert iam.list_roles()["Roles"] == []
+
+
+def test_sts_session_policy_rejects(server: Server) -> None:
+    # The 2,048-character quota keeps a session policy too small to exhaust the recursion limit,
+    # so this checks that the nesting check keeps the message of a syntax error.
+    management, organizations = new_organization(server)
+    member = create_member_account(server, organizations)
+    sts = server.client("sts", management)
+
+    status, error, _ = failure(
+        sts.assume_role,
+        RoleArn=role_arn(member),
+        RoleSessionName="deep",
+        Policy=_deep_policy(depth=100),
+    )
+
+    assert status == 400
+    assert error["Code"] == "MalformedPolicyDocument"
+    assert error["Message"] == "Syntax errors in policy."
 
 
 def test_iam_simulate_custom_policy_rejects(server: Server) -> None:
