@@ -6,12 +6,14 @@ query and failed with HTTP 500 there (SQLite accepted it). Both stores must give
 
 from __future__ import annotations
 
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from orgstack.config import MAX_BODY_BYTES
 from tests.e2e.portal_form_helpers import Page, PortalClient
 from tests.e2e.sso_admin_helpers import IdentityCenter, new_identity_center
 from tests.harness import Server, fresh_database_url, start_server
@@ -108,3 +110,22 @@ def test_multipart_form_with_nul(own_server: Server, center: IdentityCenter) -> 
     )
 
     assert_rejected(client.send(request))
+
+
+def test_oversized_form_is_rejected(own_server: Server, center: IdentityCenter) -> None:
+    client = at_username_step(own_server, center)
+    assert client.page is not None
+    body = urllib.parse.urlencode(
+        {"csrf_token": client.page.csrf_token, "username": "a" * (MAX_BODY_BYTES + 1)}
+    ).encode()
+    request = urllib.request.Request(
+        f"{own_server.endpoint}/start/login",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+
+    page = client.send(request)
+
+    assert page.status == 413
+    assert "<p>The request is too large for the access portal.</p>" in page.text

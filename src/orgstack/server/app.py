@@ -10,7 +10,7 @@ import anyio.to_thread
 import orjson
 
 from orgstack import ids
-from orgstack.config import MAX_BODY_BYTES
+from orgstack.asgi_body import BodyTooLarge, read_body
 from orgstack.protocol.errors import RequestEntityTooLarge
 from orgstack.protocol.json11 import error as json_error
 from orgstack.protocol.wire import HttpRequest, HttpResponse
@@ -30,10 +30,6 @@ WORKER_THREADS = 16
 Scope = dict[str, Any]
 Receive = Any
 Send = Any
-
-
-class BodyTooLarge(Exception):
-    pass
 
 
 class OrgstackApp:
@@ -67,7 +63,7 @@ class OrgstackApp:
             return
 
         try:
-            body = await _read_body(receive)
+            body = await read_body(receive)
         except BodyTooLarge:
             request_id = ids.request_id()
             failure = RequestEntityTooLarge()
@@ -91,7 +87,7 @@ class OrgstackApp:
     async def _clock(self, scope: Scope, receive: Receive, send: Send) -> None:
         import datetime as dt
 
-        body = await _read_body(receive)
+        body = await read_body(receive)
         seconds = float(orjson.loads(body or b"{}").get("advance_seconds", 0))
         self.pipeline.clock.advance(dt.timedelta(seconds=seconds))
         # Jobs that came due with the new time run now, not after the worker's idle pause.
@@ -125,20 +121,6 @@ def _log_unserved(scope: Scope, status: int, request_id: str) -> None:
         scope["path"],
         client[0],
     )
-
-
-async def _read_body(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise BodyTooLarge
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
 
 
 def _http_request(scope: Scope, body: bytes) -> HttpRequest:

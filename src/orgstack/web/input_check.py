@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from orgstack.config import MAX_BODY_BYTES
+from orgstack.asgi_body import BodyTooLarge, read_body
 from orgstack.web.base import Portal
 
 log = logging.getLogger("orgstack.portal")
@@ -30,10 +30,6 @@ INVALID_INPUT = (
     "Remove it and try again."
 )
 TOO_LARGE = "The request is too large for the access portal."
-
-
-class BodyTooLarge(Exception):
-    pass
 
 
 class RejectControlCharacters:
@@ -52,7 +48,7 @@ class RejectControlCharacters:
         field = _bad_field(request.query_params.multi_items())
         if field is None and scope["method"] == "POST":
             try:
-                body = await _read_body(receive)
+                body = await read_body(receive)
             except BodyTooLarge:
                 await self._reject(request, 413, TOO_LARGE, receive, send)
                 return
@@ -96,22 +92,6 @@ async def _bad_form_field(request: Request) -> str | None:
             (name, value) for name, value in form.multi_items() if not isinstance(value, UploadFile)
         ]
     return _bad_field(items)
-
-
-async def _read_body(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            return b"".join(chunks)
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise BodyTooLarge
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
