@@ -9,8 +9,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from orgstack.identity_center import Instance
 from orgstack.services.signin import mfa_store, self_service, totp, webauthn_mfa
 from orgstack.services.signin.context import StepContext, enabled_user, user_name_of
+from orgstack.services.signin.session_store import PortalSession
 from orgstack.web.base import (
     CSRF_FAILED,
     CsrfError,
@@ -218,20 +220,32 @@ async def change_password(portal: Portal, request: Request) -> Response:
     )
 
 
+def _device_change_step(
+    context: StepContext, request: Request, fields: dict[str, str]
+) -> tuple[PortalSession, Instance]:
+    """Return the signed-in session and its instance for a page that adds or removes MFA devices.
+
+    Raises _SignedOut without a session or instance, CsrfError when a POST has the wrong token,
+    and _NeedsReauth unless the user confirmed their identity recently.
+    """
+    session = current(context, request)
+    if session is None:
+        raise _SignedOut
+    if request.method == "POST":
+        check_csrf(session, fields.get("csrf_token", ""))
+    if not self_service.recently_authenticated(context, session):
+        raise _NeedsReauth
+    instance = instance_of(context, session)
+    if instance is None:
+        raise _SignedOut
+    return session, instance
+
+
 async def register_device(portal: Portal, request: Request) -> Response:
     fields = await _form(request)
 
     def work(context: StepContext) -> tuple[str | None, dict[str, Any]]:
-        session = current(context, request)
-        if session is None:
-            raise _SignedOut
-        if request.method == "POST":
-            check_csrf(session, fields.get("csrf_token", ""))
-        if not self_service.recently_authenticated(context, session):
-            raise _NeedsReauth
-        instance = instance_of(context, session)
-        if instance is None:
-            raise _SignedOut
+        session, instance = _device_change_step(context, request, fields)
         values = signed_in_values(context, session)
         problem: str | None = "show"
         if request.method == "POST":
@@ -274,16 +288,7 @@ async def register_security_key(portal: Portal, request: Request) -> Response:
     fields = await _form(request)
 
     def work(context: StepContext) -> tuple[str | None, dict[str, Any]]:
-        session = current(context, request)
-        if session is None:
-            raise _SignedOut
-        if request.method == "POST":
-            check_csrf(session, fields.get("csrf_token", ""))
-        if not self_service.recently_authenticated(context, session):
-            raise _NeedsReauth
-        instance = instance_of(context, session)
-        if instance is None:
-            raise _SignedOut
+        session, instance = _device_change_step(context, request, fields)
         values = signed_in_values(context, session)
         problem: str | None = "show"
         if request.method == "POST":
@@ -325,15 +330,8 @@ async def remove_device(portal: Portal, request: Request) -> Response:
     fields = await _form(request)
 
     def work(context: StepContext) -> bool:
-        session = current(context, request)
-        if session is None:
-            raise _SignedOut
-        check_csrf(session, fields.get("csrf_token", ""))
-        if not self_service.recently_authenticated(context, session):
-            raise _NeedsReauth
-        instance = instance_of(context, session)
-        if instance is None:
-            raise _SignedOut
+        # The route accepts only POST, so the CSRF token is always checked.
+        session, instance = _device_change_step(context, request, fields)
         return self_service.remove_device(context, instance, session, fields.get("device_id", ""))
 
     try:
