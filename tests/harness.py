@@ -181,7 +181,7 @@ def start_server(
     port: int | None = None,
     log_dir: Path | None = None,
 ) -> Server:
-    """Start `orgstack serve` and wait until its health check answers.
+    """Start `orgstack serve` and wait until its health check returns 200.
 
     The server's log goes to `log_dir`, by default the data directory. With a `log_dir` the
     harness leaves creating the data directory to the server.

@@ -64,9 +64,9 @@ def _warm_client(server: Server, organization: Organization, member: str) -> Any
 
 
 def _is_denied(client: Any) -> bool:
-    refused = denial(client.describe_organization)
-    assert refused.code == "AccessDeniedException"
-    assert DENIED_BY_SCP in refused.message
+    denied = denial(client.describe_organization)
+    assert denied.code == "AccessDeniedException"
+    assert DENIED_BY_SCP in denied.message
     return True
 
 

@@ -63,22 +63,22 @@ def add_header(client: Any, name: str, value: str) -> Any:
     return client
 
 
-def restricted_session(server: Server, session_name: str) -> tuple[str, dict[str, Any]]:
+def restricted_session(server: Server, session_name: str) -> tuple[str, dict[str, Any], str]:
     """Create an organization whose member has OFFICE_AND_TLS_ONLY and assume a role in it.
 
-    Returns the member's account ID and the session's credentials.
+    Returns the member's account ID, the session's credentials and the SCP's ARN.
     """
     organization = new_organization(server)
     member = create_member_account(server, organization.client)
-    policy_id = organization.client.create_policy(
+    summary = organization.client.create_policy(
         Content=json.dumps(OFFICE_AND_TLS_ONLY),
         Description="office and TLS only",
         Name="OfficeAndTlsOnly",
         Type="SERVICE_CONTROL_POLICY",
-    )["Policy"]["PolicySummary"]["Id"]
-    organization.client.attach_policy(PolicyId=policy_id, TargetId=member)
+    )["Policy"]["PolicySummary"]
+    organization.client.attach_policy(PolicyId=summary["Id"], TargetId=member)
     credentials = assume(server, organization.management, role_arn(member), session_name)
-    return member, credentials["Credentials"]
+    return member, credentials["Credentials"], str(summary["Arn"])
 
 
 def source_ip_of_call(server: Server, forwarded_for: str) -> str:
@@ -95,30 +95,39 @@ def test_untrusted_forwarded_for_not_recorded(server: Server) -> None:
 
 
 def test_untrusted_forwarded_for_bypasses_no_scp(server: Server) -> None:
-    member, credentials = restricted_session(server, "spoofer")
+    member, credentials, policy_arn = restricted_session(server, "spoofer")
     spoofed = add_header(
         session_client(server, "iam", credentials), "X-Forwarded-For", OFFICE_ADDRESS
     )
 
-    refused = denial(spoofed.list_roles)
+    denied = denial(spoofed.list_roles)
 
-    assert refused.status == 403
-    assert refused.code == "AccessDenied"
-    assert refused.message.startswith(
+    assert denied.status == 403
+    assert denied.code == "AccessDenied"
+    assert denied.message.startswith(
         f"User: {assumed_role_arn(member, 'spoofer')} is not authorized to perform: iam:ListRoles"
+    )
+    assert denied.message == (
+        f"User: {assumed_role_arn(member, 'spoofer')} is not authorized to perform: iam:ListRoles "
+        f"with an explicit deny in a service control policy: {policy_arn}"
     )
 
 
 def test_untrusted_forwarded_proto_bypasses_no_scp(server: Server) -> None:
-    member, credentials = restricted_session(server, "plain-http")
+    member, credentials, policy_arn = restricted_session(server, "plain-http")
     spoofed = add_header(session_client(server, "iam", credentials), "X-Forwarded-Proto", "https")
 
-    refused = denial(spoofed.get_role, RoleName="OrganizationAccountAccessRole")
+    denied = denial(spoofed.get_role, RoleName="OrganizationAccountAccessRole")
 
-    assert refused.status == 403
-    assert refused.code == "AccessDenied"
-    assert refused.message.startswith(
+    assert denied.status == 403
+    assert denied.code == "AccessDenied"
+    assert denied.message.startswith(
         f"User: {assumed_role_arn(member, 'plain-http')} is not authorized to perform: iam:GetRole"
+    )
+    assert denied.message == (
+        f"User: {assumed_role_arn(member, 'plain-http')} is not authorized to perform: "
+        f"iam:GetRole on resource: {role_arn(member)} "
+        f"with an explicit deny in a service control policy: {policy_arn}"
     )
 
 
@@ -156,7 +165,7 @@ def test_trusted_proxy_forwarded_for_recorded(behind_proxy: Server) -> None:
 
 
 def test_trusted_proxy_headers_reach_scp(behind_proxy: Server) -> None:
-    member, credentials = restricted_session(behind_proxy, "proxied")
+    member, credentials, _ = restricted_session(behind_proxy, "proxied")
     iam = session_client(behind_proxy, "iam", credentials)
     add_header(iam, "X-Forwarded-For", OFFICE_ADDRESS)
     add_header(iam, "X-Forwarded-Proto", "https")

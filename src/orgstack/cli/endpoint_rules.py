@@ -32,7 +32,7 @@ SERVICES = (
     "sso-oidc",
     "sts",
 )
-# Where the AWS CLI v2 keeps its botocore data: Debian's package, then AWS's installer.
+# The AWS CLI v2's botocore data directories: Debian's package first, then AWS's installer.
 CLI_V2_DATA_DIRS = (
     Path("/usr/lib/python3/dist-packages/awscli/botocore/data"),
     Path("/usr/local/aws-cli/v2/current/dist/awscli/botocore/data"),

@@ -4,7 +4,7 @@ SQLite runs one write transaction at a time, and with `synchronous=FULL` each co
 disk. Under concurrent writers that wait, not the work, sets the throughput. The writer thread here
 takes every write queued so far, runs each inside its own SAVEPOINT of one transaction (so a failed
 request rolls back alone), commits once, and only then returns each request's result. A request is
-therefore answered only after its change is on disk, as with one commit per request. A write
+therefore sent its reply only after its change is on disk, as with one commit per request. A write
 that finds no other write running or queued skips the writer thread and commits on its own.
 """
 

@@ -241,6 +241,34 @@ def _device_change_step(
     return session, instance
 
 
+def _registration_page(
+    portal: Portal,
+    request: Request,
+    problem: str | None,
+    values: dict[str, Any],
+    done: str,
+    template: str,
+    title: str,
+) -> Response:
+    """Redirect to the overview once a device is registered, else show the form again.
+
+    `problem` is None after a registration, "show" for a form without an error, and otherwise the
+    error to show with status 400.
+    """
+    if problem is None:
+        return redirect(f"{SECURITY}?done={done}")
+    error = None if problem == "show" else problem
+    return portal.render(
+        request,
+        template,
+        session_id_of(request),
+        200 if error is None else 400,
+        title=title,
+        error=error,
+        **values,
+    )
+
+
 async def register_device(portal: Portal, request: Request) -> Response:
     fields = await _form(request)
 
@@ -270,17 +298,8 @@ async def register_device(portal: Portal, request: Request) -> Response:
         problem, values = await portal.run(request, work)
     except (CsrfError, _SignedOut, _NeedsReauth) as failure:
         return _answer(portal, request, failure)
-    if problem is None:
-        return redirect(f"{SECURITY}?done=device")
-    error = None if problem == "show" else problem
-    return portal.render(
-        request,
-        "register_mfa.html",
-        session_id_of(request),
-        200 if error is None else 400,
-        title="Register MFA device",
-        error=error,
-        **values,
+    return _registration_page(
+        portal, request, problem, values, "device", "register_mfa.html", "Register MFA device"
     )
 
 
@@ -312,17 +331,14 @@ async def register_security_key(portal: Portal, request: Request) -> Response:
         problem, values = await portal.run(request, work)
     except (CsrfError, _SignedOut, _NeedsReauth) as failure:
         return _answer(portal, request, failure)
-    if problem is None:
-        return redirect(f"{SECURITY}?done=security-key")
-    error = None if problem == "show" else problem
-    return portal.render(
+    return _registration_page(
+        portal,
         request,
+        problem,
+        values,
+        "security-key",
         "register_webauthn.html",
-        session_id_of(request),
-        200 if error is None else 400,
-        title="Register security key",
-        error=error,
-        **values,
+        "Register security key",
     )
 
 

@@ -176,7 +176,7 @@ def captured_form(request: Request) -> dict[str, str]:
     return {key: values[0] for key, values in fields.items()}
 
 
-def test_register_at_sign_in_then_sign_in_with_key(
+def test_sign_in_with_registered_key(
     server: Server,
     site: Server,
     portal: Portal,

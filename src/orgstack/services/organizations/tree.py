@@ -161,7 +161,7 @@ def container_paths(
 ) -> dict[str, str]:
     """Map the root and the OUs in `containers` (every OU when None) to their paths, in one query.
 
-    The map also contains every OU above the ones requested. A page of results asks for the parents
+    The map also contains every OU above the ones requested. A page of results passes the parents
     of its items only, so its cost grows with the depth of the tree, not with its number of OUs.
     """
     if containers is None:

@@ -1,10 +1,10 @@
 """WebAuthn security keys and passkeys as MFA devices: the registration and assertion ceremonies.
 
 The `webauthn` package builds the options and verifies the responses (CBOR, attestation and
-signature checks). This module keeps the server-side part. A session holds one challenge at a
-time in its state, and a challenge is taken once and expires. The relying party ID and origin come
-from the portal's public base URL. The stored signature counter must grow when the authenticator
-keeps one.
+signature checks). This module keeps the server-side part. A session stores one challenge at a
+time in its state, and a challenge can be used once and expires. The relying party ID and origin
+come from the portal's public base URL. The stored signature counter must grow when the
+authenticator keeps one.
 """
 
 from __future__ import annotations

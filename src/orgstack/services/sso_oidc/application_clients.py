@@ -3,7 +3,7 @@
 The `clientId` of CreateTokenWithIAM is an application ARN, and the application's sso-admin
 settings decide what it may do. Its grants (PutApplicationGrant) name the grant types it may use.
 Its access scopes (PutApplicationAccessScope) name the scopes it may request. Its assignment
-configuration says whether a user must be assigned to it. The actor policy of its IAM
+configuration sets whether a user must be assigned to it. The actor policy of its IAM
 authentication method names who may call CreateTokenWithIAM for it.
 
 Tokens and codes of an application are stored in `oidc_grants` under a client id of at most 64
